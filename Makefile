@@ -1,0 +1,93 @@
+# taskip: C core over libcurl, the Lua module, the emulator and the tools.
+#
+#   make            build everything into build/
+#   make test       install missing packages (as root), build, lint, run specs
+#   make demo       build, start the emulator, run an example against it
+#   make install    PREFIX=/usr/local (honours DESTDIR)
+
+PREFIX ?= /usr/local
+LUA_VERSION ?= 5.4
+LUA ?= lua$(LUA_VERSION)
+LUA_PC ?= lua$(LUA_VERSION)
+PKG_CONFIG ?= pkg-config
+
+LUA_MODULE_DIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
+LUA_CMODULE_DIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
+BINDIR ?= $(PREFIX)/bin
+
+LUA_INCDIR ?= $(shell $(PKG_CONFIG) --cflags-only-I $(LUA_PC) 2>/dev/null)
+LUA_LIBS ?= $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null)
+CURL_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS ?= $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
+MHD_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libmicrohttpd gnutls 2>/dev/null)
+MHD_LIBS ?= $(shell $(PKG_CONFIG) --libs libmicrohttpd gnutls 2>/dev/null)
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+LIBFLAG ?= -shared
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+ALL_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	$(WARNINGS) $(CFLAGS) $(LUA_INCDIR) $(CURL_CFLAGS) \
+	-DTASKIP_LUA_MODULE_DIR='"$(LUA_MODULE_DIR)"' \
+	-DTASKIP_LUA_CMODULE_DIR='"$(LUA_CMODULE_DIR)"'
+
+B = build
+CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
+	src/digest.c src/client.c src/easy.c
+MOCK_SRCS = $(wildcard src/mock/*.c)
+CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
+MOCK_OBJS = $(MOCK_SRCS:src/%.c=$(B)/obj/%.o)
+HEADERS = $(wildcard src/*.h src/mock/*.h)
+
+CORE_MODULE = $(B)/taskip/core.so
+EMULATOR_MODULE = $(B)/taskip/emulator.so
+MOCK_BIN = $(B)/taskip-mock
+LUA_FILES = $(shell find lua -name '*.lua' | sort)
+
+all: $(CORE_MODULE) $(EMULATOR_MODULE) $(MOCK_BIN)
+
+$(B)/obj/%.o: src/%.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@
+
+$(CORE_MODULE): $(B)/obj/ltaskip.o $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(LDFLAGS)
+
+$(EMULATOR_MODULE): $(B)/obj/lemulator.o $(MOCK_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAG) -o $@ $^ $(MHD_LIBS) -lpthread $(LDFLAGS)
+
+$(MOCK_BIN): $(B)/obj/taskip_mock.o $(MOCK_OBJS)
+	$(CC) -o $@ $^ $(MHD_LIBS) $(LUA_LIBS) -lpthread -lm $(LDFLAGS)
+
+# Lua can find the in-tree modules with these paths (used by tests and demo).
+DEV_PATH = LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' \
+	LUA_CPATH='$(CURDIR)/$(B)/?.so;;'
+
+deps:
+	@sh scripts/deps.sh
+
+test: deps all
+	@$(DEV_PATH) sh scripts/test.sh
+
+lint:
+	luacheck lua spec examples
+
+demo: deps all
+	@$(DEV_PATH) sh scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(LUA_MODULE_DIR)/taskip/mock \
+		$(DESTDIR)$(LUA_CMODULE_DIR)/taskip $(DESTDIR)$(BINDIR)
+	for f in $(LUA_FILES); do \
+		install -m 644 $$f $(DESTDIR)$(LUA_MODULE_DIR)/$${f#lua/}; done
+	install -m 755 $(CORE_MODULE) $(EMULATOR_MODULE) \
+		$(DESTDIR)$(LUA_CMODULE_DIR)/taskip/
+	install -m 755 $(MOCK_BIN) $(DESTDIR)$(BINDIR)/
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps test lint demo install clean

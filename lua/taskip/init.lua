@@ -1,0 +1,185 @@
+-- taskip: automate a TaskIP account from Lua.
+--
+--   local taskip = require "taskip"
+--   local c = taskip.new{}                 -- key from TASKIP_SECRET_KEY
+--   local page, err = c:get("/contact", { page = 1, limit = 50 })
+--   if not page then error(tostring(err)) end
+--
+-- Misuse (a wrong argument, a closed client) raises. Failures from the
+-- world return nil, err (see taskip.errors). The C core (taskip.core)
+-- holds the key, pins the origin, tracks the rate limit and retries;
+-- this file adds JSON, query tables and error objects.
+
+local core = require "taskip.core"
+local json = require "taskip.json"
+local errors = require "taskip.errors"
+local query = require "taskip.query"
+
+local type, pairs, error, setmetatable, tostring, getenv, format =
+  type, pairs, error, setmetatable, tostring, os.getenv, string.format
+local stderr = io.stderr
+
+local DEFAULT_BASE_URL = "https://public-api.taskip.net/api/public-v1"
+local RAW_LIMIT = 2048         -- bytes of a non-JSON body kept in err.raw
+
+local M = {
+  version = core.version,
+  null = json.null,             -- JSON null, as decoded
+  json = json,
+  errors = errors,
+}
+
+-- The options taskip.new takes; core.new checks their types.
+local OPTIONS = {
+  secret_key = true, base_url = true, cafile = true, timeout = true,
+  connect_timeout = true, max_retries = true, retry_backoff = true,
+  rate_limit = true, max_wait = true, max_response_bytes = true,
+  hourly_limit = true, burst_limit = true, allow_http = true,
+  debug = true,
+}
+
+local Client = { __name = "taskip.client" }
+Client.__index = Client
+
+local function argerror(fname, name, want, got)
+  error(format("taskip: bad argument '%s' to %s (%s expected, got %s)",
+    name, fname, want, type(got)), 3)
+end
+
+local function env(name)
+  local v = getenv(name)
+  if v ~= nil and v ~= "" then return v end
+  return nil
+end
+
+--- Creates a client. See README.md for the options and their defaults.
+function M.new(opts)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then argerror("taskip.new", "options", "table", opts) end
+  for k in pairs(opts) do
+    if not OPTIONS[k] then
+      error(format("taskip.new: unknown option '%s'", tostring(k)), 2)
+    end
+  end
+  local debug = opts.debug
+  if debug ~= nil and type(debug) ~= "boolean" and type(debug) ~= "function" then
+    argerror("taskip.new", "debug", "boolean or function", debug)
+  end
+  local cfg = {}
+  for k, v in pairs(opts) do cfg[k] = v end
+  cfg.base_url = opts.base_url or env("TASKIP_BASE_URL") or DEFAULT_BASE_URL
+  cfg.cafile = opts.cafile or env("TASKIP_CAFILE")
+  cfg.debug = debug ~= nil and debug ~= false
+  local ok, handle = pcall(core.new, cfg)
+  cfg.secret_key = nil
+  if not ok then error(handle, 2) end
+  return setmetatable({ _core = handle, _debug = debug,
+    base_url = cfg.base_url }, Client)
+end
+
+local function emit_trace(sink, trace)
+  if type(sink) == "function" then
+    sink(trace)
+  else
+    stderr:write(trace)
+  end
+end
+
+-- Turns the core's result table into value, meta or nil, err.
+local function finish(r, raw)
+  local meta = { status = r.status, headers = r.headers,
+    attempts = r.attempts }
+  if r.ok then
+    if raw then return r.body, meta end
+    if r.body == "" then return {}, meta end       -- 204 and friends
+    local v, why = json.decode(r.body)
+    if v ~= nil then return v, meta end
+    return nil, errors.new {
+      kind = "decode", status = r.status, headers = r.headers,
+      message = "response is not valid JSON: " .. tostring(why),
+      raw = r.body:sub(1, RAW_LIMIT),
+    }
+  end
+  local body = r.body ~= "" and json.decode(r.body) or nil
+  local message = r.message
+  -- The core only knows the status; the body usually says more.
+  if message == "HTTP " .. tostring(r.status) then
+    message = errors.message_of(body) or message
+  end
+  return nil, errors.new {
+    kind = r.kind,
+    status = r.status ~= 0 and r.status or nil,
+    message = message,
+    body = body,
+    errors = type(body) == "table" and type(body.errors) == "table"
+      and body.errors or nil,
+    retry_after = r.retry_after,
+    headers = r.headers,
+    attempts = r.attempts,
+    raw = body == nil and r.body ~= "" and r.body:sub(1, RAW_LIMIT) or nil,
+  }
+end
+
+-- Every public method calls this directly, so that level 3 of an
+-- error is the caller's line.
+local function call(self, fname, method, path, opts)
+  if type(method) ~= "string" then argerror(fname, "method", "string", method) end
+  if type(path) ~= "string" then argerror(fname, "path", "string", path) end
+  local q, body = opts.query, opts.body
+  if q ~= nil and type(q) ~= "table" then argerror(fname, "query", "table", q) end
+  if body ~= nil and type(body) ~= "string" then
+    local text, why = json.encode(body)
+    if not text then
+      error("taskip: body cannot be encoded as JSON: " .. tostring(why), 3)
+    end
+    body = text
+  end
+  local ok, r = pcall(self._core.request, self._core, method, path,
+    query.encode(q), body)
+  if not ok then error(r, 3) end          -- misuse: closed, bad path
+  if r.trace and self._debug then emit_trace(self._debug, r.trace) end
+  return finish(r, opts.raw)
+end
+
+--- c:request(method, path [, { query = {...}, body = {...}|"json",
+--- raw = true }]) -> value, meta | nil, err
+function Client:request(method, path, opts)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then argerror("request", "options", "table", opts) end
+  return call(self, "request", method, path, opts)
+end
+
+function Client:get(path, q)
+  return call(self, "get", "GET", path, { query = q })
+end
+
+local function with_body(method)
+  local fname = method:lower()
+  return function(self, path, body, q)
+    return call(self, fname, method, path, { body = body, query = q })
+  end
+end
+
+Client.post = with_body("POST")
+Client.put = with_body("PUT")
+Client.patch = with_body("PATCH")
+Client.delete = with_body("DELETE")
+
+--- { limit =, remaining =, reset = <epoch seconds> } of the window
+--- that binds now.
+function Client:rate_limit()
+  return self._core:rate_limit()
+end
+
+--- Frees the connection and wipes the key; safe to call twice.
+function Client:close()
+  return self._core:close()
+end
+
+Client.__close = Client.close
+
+function Client.__tostring(c)
+  return tostring(c._core)
+end
+
+return M

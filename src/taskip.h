@@ -1,0 +1,153 @@
+/*
+** taskip.h — public C API of the taskip core.
+**
+** The core plans requests to one pinned origin, holds the secret key,
+** digests responses into results or error kinds, tracks the rate limit
+** and decides retries. It never sleeps and never blocks: a call is a
+** small state machine that a driver (the blocking easy driver in easy.c,
+** or an event loop over curl multi) steps until it is done.
+**
+** No Lua here: the binding (ltaskip.c) and the host build on this.
+*/
+#ifndef TASKIP_H
+#define TASKIP_H
+
+#include <stddef.h>
+#include <curl/curl.h>
+
+#define TASKIP_VERSION "0.1.0"
+#define TASKIP_DEFAULT_BASE_URL "https://public-api.taskip.net/api/public-v1"
+#define TASKIP_KEY_ENV "TASKIP_SECRET_KEY"
+
+/* Error kinds; TASKIP_OK is success. Names come from taskip_kind_name. */
+typedef enum taskip_kind {
+  TASKIP_OK = 0,
+  TASKIP_AUTH,          /* 401 */
+  TASKIP_FORBIDDEN,     /* 403 */
+  TASKIP_NOT_FOUND,     /* 404 */
+  TASKIP_CONFLICT,      /* 409 */
+  TASKIP_VALIDATION,    /* 422 */
+  TASKIP_RATE_LIMITED,  /* 429, or the local budget is spent */
+  TASKIP_HTTP,          /* other 4xx */
+  TASKIP_SERVER,        /* 5xx */
+  TASKIP_TIMEOUT,
+  TASKIP_NETWORK,
+  TASKIP_TLS,
+  TASKIP_DECODE,        /* set by the layer that decodes bodies */
+  TASKIP_REDIRECT,      /* 3xx: never followed, the key stays home */
+  TASKIP_TOO_LARGE,
+  TASKIP_KIND_COUNT
+} taskip_kind;
+
+const char *taskip_kind_name(taskip_kind kind);
+
+typedef enum taskip_rate_policy {
+  TASKIP_RATE_WAIT = 0,   /* wait for the window, up to max_wait */
+  TASKIP_RATE_ERROR       /* fail at once with rate_limited */
+} taskip_rate_policy;
+
+typedef struct taskip_config {
+  const char *base_url;       /* NULL: TASKIP_DEFAULT_BASE_URL */
+  const char *cafile;         /* NULL: the system store */
+  long timeout_ms;            /* whole attempt; default 30 s */
+  long connect_timeout_ms;    /* default 10 s */
+  int max_retries;            /* per call; default 2 */
+  double retry_backoff;       /* first backoff in seconds; default 0.5 */
+  taskip_rate_policy rate_policy;
+  double max_wait;            /* longest rate-limit wait; default 300 s */
+  size_t max_response_bytes;  /* default 16 MiB */
+  long hour_limit;            /* documented 1000/hour until the server */
+  long minute_limit;          /* says otherwise; 100/minute burst */
+  int allow_http;             /* plain http, loopback hosts only */
+  int debug;                  /* collect redacted transfer traces */
+} taskip_config;
+
+void taskip_config_init(taskip_config *cfg);
+
+typedef struct taskip_client taskip_client;
+
+/*
+** Creates a client. `key` (len bytes) is copied into locked memory; the
+** caller should wipe its own copy. On failure returns NULL and writes a
+** message (never containing the key) to err.
+*/
+taskip_client *taskip_client_new(const taskip_config *cfg,
+                                 const char *key, size_t keylen,
+                                 char *err, size_t errlen);
+void taskip_client_free(taskip_client *c);   /* safe on NULL */
+
+/* The handle the blocking driver reuses, so its connection stays up. */
+CURL *taskip_client_easy_handle(taskip_client *c);
+
+/* The rate-limit figures that bind now (see ratelimit.h). */
+void taskip_client_rate(taskip_client *c, double now, long *limit,
+                        long *remaining, double *reset_at);
+
+/* A response header, name lowercased. */
+typedef struct taskip_header {
+  char *name;
+  char *value;
+} taskip_header;
+
+/* The outcome of a call. Owned by the call. */
+typedef struct taskip_result {
+  taskip_kind kind;
+  long status;              /* HTTP status, 0 if none arrived */
+  CURLcode curl_code;
+  char message[256];        /* for failures; never holds the key */
+  double retry_after;       /* seconds, < 0 when unknown */
+  char *body;               /* NUL-terminated, body_len bytes */
+  size_t body_len;
+  taskip_header *headers;
+  size_t header_count;
+  int attempts;             /* requests actually sent */
+  char *trace;              /* redacted debug trace, when enabled */
+  size_t trace_len;
+} taskip_result;
+
+typedef struct taskip_request {
+  const char *method;       /* GET, POST, PUT, PATCH, DELETE, HEAD */
+  const char *path;         /* "/contact/1" or a same-origin URL */
+  const char *query;        /* already encoded, without '?'; or NULL */
+  const char *body;         /* JSON text or NULL */
+  size_t body_len;
+} taskip_request;
+
+typedef struct taskip_call taskip_call;
+
+/*
+** Plans a call. Refuses (NULL, message in err) a path that could leave
+** the pinned origin, a bad method, or CR/LF in any part.
+*/
+taskip_call *taskip_call_new(taskip_client *c, const taskip_request *req,
+                             char *err, size_t errlen);
+void taskip_call_free(taskip_call *call);
+
+typedef enum taskip_step {
+  TASKIP_STEP_SEND,   /* configure a handle with taskip_call_prepare */
+  TASKIP_STEP_WAIT,   /* come back at *wake_at (rate limit, backoff) */
+  TASKIP_STEP_DONE    /* taskip_call_result is final */
+} taskip_step;
+
+taskip_step taskip_call_step(taskip_call *call, double now,
+                             double *wake_at);
+
+/* Sets every option of `easy` for the attempt step() asked for. */
+CURLcode taskip_call_prepare(taskip_call *call, CURL *easy);
+
+/* Digests the attempt that `easy` finished with `rc`. */
+void taskip_call_finish(taskip_call *call, CURL *easy, CURLcode rc,
+                        double now);
+
+const taskip_result *taskip_call_result(const taskip_call *call);
+
+/* Blocking driver: steps the call to the end, sleeping as asked. */
+const taskip_result *taskip_perform(taskip_client *c, taskip_call *call);
+
+/* Seconds since the epoch, sub-second resolution. */
+double taskip_now(void);
+
+/* "taskip/0.1.0 libcurl/7.88.1" */
+const char *taskip_user_agent(void);
+
+#endif

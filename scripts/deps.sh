@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian packages taskip needs to build, test and demo.
+# As root it runs apt-get itself; otherwise it prints the exact command.
+set -eu
+
+PACKAGES="gcc make pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev \
+lua-cjson lua-busted lua-check luarocks libmicrohttpd-dev libgnutls28-dev \
+openssl curl ca-certificates"
+
+missing=""
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null |
+      grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "taskip needs these Debian packages:$missing" >&2
+  echo "install them with:" >&2
+  echo "  sudo apt-get install -y$missing" >&2
+  exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

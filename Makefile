@@ -70,7 +70,7 @@ deps:
 	@sh scripts/deps.sh
 
 test: deps all
-	@$(DEV_PATH) sh scripts/test.sh
+	@$(DEV_PATH) bash scripts/test.sh $(ARGS)
 
 lint:
 	luacheck lua spec examples
@@ -79,10 +79,9 @@ demo: deps all
 	@$(DEV_PATH) sh scripts/demo.sh
 
 install: all
-	install -d $(DESTDIR)$(LUA_MODULE_DIR)/taskip/mock \
-		$(DESTDIR)$(LUA_CMODULE_DIR)/taskip $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(LUA_CMODULE_DIR)/taskip $(DESTDIR)$(BINDIR)
 	for f in $(LUA_FILES); do \
-		install -m 644 $$f $(DESTDIR)$(LUA_MODULE_DIR)/$${f#lua/}; done
+		install -D -m 644 $$f $(DESTDIR)$(LUA_MODULE_DIR)/$${f#lua/}; done
 	install -m 755 $(CORE_MODULE) $(EMULATOR_MODULE) \
 		$(DESTDIR)$(LUA_CMODULE_DIR)/taskip/
 	install -m 755 $(MOCK_BIN) $(DESTDIR)$(BINDIR)/

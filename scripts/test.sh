@@ -15,9 +15,10 @@ status=${PIPESTATUS[0]}
 
 summary=$(grep -aE '[0-9]+ success(es)? / [0-9]+ failures? / [0-9]+ errors?' \
   "$log" | tail -n 1)
-passed=$(echo "$summary" | sed -nE 's/.*[^0-9]?([0-9]+) success.*/\1/p')
-failures=$(echo "$summary" | sed -nE 's/.* ([0-9]+) failures?.*/\1/p')
-errs=$(echo "$summary" | sed -nE 's/.* ([0-9]+) errors?.*/\1/p')
+count() { echo "$summary" | grep -oE "[0-9]+ $1" | grep -oE '^[0-9]+'; }
+passed=$(count success)
+failures=$(count failure)
+errs=$(count error)
 if [ -z "$passed" ]; then
   echo "0 passed, 1 failed"
   exit 1

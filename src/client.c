@@ -185,9 +185,11 @@ CURL *taskip_client_easy_handle(taskip_client *c) {
   return c->easy;
 }
 
-void taskip_client_rate(taskip_client *c, double now, long *limit,
-                        long *remaining, double *reset_at) {
-  taskip_ratelimit_snapshot(&c->rate, now, limit, remaining, reset_at);
+double taskip_client_rate(taskip_client *c, double now,
+                          taskip_rate_figures *budget,
+                          taskip_rate_figures *burst) {
+  taskip_ratelimit_snapshot(&c->rate, now, budget, burst);
+  return taskip_ratelimit_wait(&c->rate, now);
 }
 
 /* }======================================================= */

@@ -237,15 +237,23 @@ static int client_request(lua_State *L) {
   return 1;
 }
 
+static void push_figures(lua_State *L, const taskip_rate_figures *f) {
+  lua_createtable(L, 0, 5);
+  set_int(L, "limit", f->limit);
+  set_int(L, "remaining", f->remaining);
+  set_int(L, "reset", (long)f->reset_at);
+}
+
+/* client:rate_limit() -> {limit, remaining, reset, wait,
+** burst = {limit, remaining, reset}} */
 static int client_rate_limit(lua_State *L) {
   lclient *lc = check_client(L);
-  long limit, remaining;
-  double reset;
-  taskip_client_rate(lc->c, taskip_now(), &limit, &remaining, &reset);
-  lua_createtable(L, 0, 3);
-  set_int(L, "limit", limit);
-  set_int(L, "remaining", remaining);
-  set_int(L, "reset", (long)reset);
+  taskip_rate_figures budget, burst;
+  double wait = taskip_client_rate(lc->c, taskip_now(), &budget, &burst);
+  push_figures(L, &budget);
+  set_num(L, "wait", wait);
+  push_figures(L, &burst);
+  lua_setfield(L, -2, "burst");
   return 1;
 }
 
@@ -326,14 +334,12 @@ static int tracker_wait(lua_State *L) {
 }
 
 static int tracker_snapshot(lua_State *L) {
-  long limit, remaining;
-  double reset;
+  taskip_rate_figures budget, burst;
   taskip_ratelimit_snapshot(check_tracker(L), luaL_checknumber(L, 2),
-                            &limit, &remaining, &reset);
-  lua_createtable(L, 0, 3);
-  set_int(L, "limit", limit);
-  set_int(L, "remaining", remaining);
-  set_num(L, "reset", reset);
+                            &budget, &burst);
+  push_figures(L, &budget);
+  push_figures(L, &burst);
+  lua_setfield(L, -2, "burst");
   return 1;
 }
 

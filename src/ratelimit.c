@@ -133,33 +133,17 @@ double taskip_ratelimit_wait(const taskip_ratelimit *rl, double now) {
   return a > b ? a : b;
 }
 
+static void figures(const taskip_window *w, double now,
+                    taskip_rate_figures *f) {
+  int lapsed = w->reset_at == 0 || now >= w->reset_at;
+  f->limit = w->limit;
+  f->remaining = lapsed ? w->limit : w->remaining;
+  f->reset_at = lapsed ? now + w->length : w->reset_at;
+}
+
 void taskip_ratelimit_snapshot(const taskip_ratelimit *rl, double now,
-                               long *limit, long *remaining,
-                               double *reset_at) {
-  const taskip_window *ws[3];
-  const taskip_window *best = NULL;
-  int i, n = 0;
-  ws[n++] = &rl->minute;
-  ws[n++] = server_binds(rl, now) ? &rl->server : &rl->hour;
-  for (i = 0; i < n; i++) {
-    const taskip_window *w = ws[i];
-    long left;
-    if (w->limit <= 0)
-      continue;
-    left = (w->reset_at != 0 && now >= w->reset_at) ? w->limit
-                                                     : w->remaining;
-    if (best == NULL || left < *remaining) {
-      best = w;
-      *remaining = left;
-    }
-  }
-  if (best == NULL) {
-    *limit = 0;
-    *remaining = 0;
-    *reset_at = 0;
-    return;
-  }
-  *limit = best->limit;
-  *reset_at = best->reset_at != 0 && now < best->reset_at
-                  ? best->reset_at : now + best->length;
+                               taskip_rate_figures *budget,
+                               taskip_rate_figures *burst) {
+  figures(server_binds(rl, now) ? &rl->server : &rl->hour, now, budget);
+  figures(&rl->minute, now, burst);
 }

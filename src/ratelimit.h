@@ -50,10 +50,19 @@ void taskip_ratelimit_observe(taskip_ratelimit *rl, double now,
 */
 double taskip_ratelimit_wait(const taskip_ratelimit *rl, double now);
 
-/* The figures of the window with the least left. */
+typedef struct taskip_rate_figures {
+  long limit;          /* 0: unknown */
+  long remaining;
+  double reset_at;     /* local epoch seconds */
+} taskip_rate_figures;
+
+/*
+** The budget (the server's window once it has spoken, else the
+** documented hour) and the burst window, as they stand at `now`.
+*/
 void taskip_ratelimit_snapshot(const taskip_ratelimit *rl, double now,
-                               long *limit, long *remaining,
-                               double *reset_at);
+                               taskip_rate_figures *budget,
+                               taskip_rate_figures *burst);
 
 /*
 ** When a response says "come back later": Retry-After, else the reset

@@ -79,9 +79,13 @@ void taskip_client_free(taskip_client *c);   /* safe on NULL */
 /* The handle the blocking driver reuses, so its connection stays up. */
 CURL *taskip_client_easy_handle(taskip_client *c);
 
-/* The rate-limit figures that bind now (see ratelimit.h). */
-void taskip_client_rate(taskip_client *c, double now, long *limit,
-                        long *remaining, double *reset_at);
+/* The rate-limit figures as they stand (see ratelimit.h); budget and
+** burst point to taskip_rate_figures. Returns the wait before the next
+** request may go, in seconds. */
+struct taskip_rate_figures;
+double taskip_client_rate(taskip_client *c, double now,
+                          struct taskip_rate_figures *budget,
+                          struct taskip_rate_figures *burst);
 
 /* A response header, name lowercased. */
 typedef struct taskip_header {

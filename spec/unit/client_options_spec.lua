@@ -29,10 +29,10 @@ describe("taskip.new", function()
     local ok, err = pcall(client, { timeout = "3" })
     assert.is_false(ok)
     assert.matches("option 'timeout' must be a positive number %(got string%)", err)
-    ok, err = pcall(client, { rate_limit = "sometimes" })
-    assert.matches("rate_limit", err)
-    ok, err = pcall(client, { secret_key = 42 })
-    assert.matches("secret_key", err)
+    assert.has_error(function() client { rate_limit = "sometimes" } end,
+      "taskip.new: option 'rate_limit' must be \"wait\" or \"error\"")
+    assert.has_error(function() client { secret_key = 42 } end,
+      "taskip.new: option 'secret_key' must be a string (got number)")
   end)
 
   it("refuses a base_url that is not https", function()

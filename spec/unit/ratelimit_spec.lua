@@ -78,11 +78,18 @@ describe("rate-limit tracker", function()
     assert.is_true(math.abs(v:wait(T0) - 60) < 0.01)
   end)
 
-  it("reports the window with the least left", function()
+  it("reports the budget and the burst window apart", function()
     local t = core.tracker(1000, 100)
     for _ = 1, 98 do t:sent(T0) end
-    local s = t:snapshot(T0)
-    assert.same({ 100, 2 }, { s.limit, s.remaining })
-    assert.equal(T0 + 60, s.reset)
+    local s = t:snapshot(T0 + 1)
+    assert.same({ 1000, 902, T0 + 3600 }, { s.limit, s.remaining, s.reset })
+    assert.same({ 100, 2, T0 + 60 }, { s.burst.limit, s.burst.remaining, s.burst.reset })
+  end)
+
+  it("reports a lapsed window as full again", function()
+    local t = core.tracker(1000, 100)
+    for _ = 1, 98 do t:sent(T0) end
+    local s = t:snapshot(T0 + 61)
+    assert.same({ 100, 100 }, { s.burst.limit, s.burst.remaining })
   end)
 end)

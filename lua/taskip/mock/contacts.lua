@@ -1,0 +1,335 @@
+-- Contacts: an in-memory store seeded with fictional people, and the
+-- /contact routes with the response shapes of API.md section 3.2.
+-- The list answers in Laravel resource style (links + meta).
+
+local json = require "taskip.mock.json"
+local reply = require "taskip.mock.reply"
+
+local null = json.null
+
+local M = {}
+
+local SEED = {
+  {"Ada", "Testington"}, {"Bert", "Fakeley"}, {"Cora", "Mockford"},
+  {"Dax", "Stubbins"}, {"Edna", "Placeholder"}, {"Finn", "Dummond"},
+  {"Gus", "Samplesworth"}, {"Hana", "Fixture"}, {"Ivo", "Notreal"},
+  {"Juno", "Examplar"}, {"Kit", "Pretendo"}, {"Lia", "Shambles"},
+  {"Milo", "Madeup"}, {"Nia", "Fictive"}, {"Otto", "Imaginary"},
+  {"Pia", "Loremson"}, {"Quin", "Ipsumov"}, {"Rex", "Sandbox"},
+  {"Sia", "Nobody"}, {"Tod", "Phantom"}, {"Uma", "Doppel"},
+  {"Vic", "Hypothetic"}, {"Wren", "Simulacra"}, {"Xia", "Mockett"},
+  {"Yul", "Zeroth"},
+}
+
+-- Request fields a client may set; everything else is server-owned.
+local WRITABLE = {
+  "first_name", "last_name", "email", "phone_code", "phone_number",
+  "company_id", "position", "country_id", "state_id", "city_id",
+  "address", "zip_code", "timezone", "image", "access_portal",
+  "custom_fields", "details",
+}
+
+local MAX_LEN = {phone_code = 5, phone_number = 18, zip_code = 8}
+
+local rows, next_id
+
+local function now_iso()
+  return os.date("!%Y-%m-%dT%H:%M:%SZ")
+end
+
+local function new_contact(id, f, stamp)
+  local c = {
+    id = id, user_id = 1, company = null, company_id = null,
+    first_name = "", last_name = null, full_name = "", email = "",
+    position = null, phone_code = null, phone_number = null,
+    country_id = null, country = null, state_id = null, state = null,
+    city_id = null, city = null, address = null, zip_code = null,
+    timezone = "UTC", details = null, reference = null,
+    reference_name = null, access_portal = 0, billings = null,
+    languages = {{id = 1, code = "en", name = "English",
+                  is_default = true}},
+    image = null, custom_fields = {},
+    created_at = stamp, updated_at = stamp,
+  }
+  for _, k in ipairs(WRITABLE) do
+    if f[k] ~= nil then
+      c[k] = f[k]
+    end
+  end
+  c.full_name = c.first_name .. (type(c.last_name) == "string"
+    and " " .. c.last_name or "")
+  return c
+end
+
+function M.reset()
+  rows, next_id = {}, 1
+  for i, name in ipairs(SEED) do
+    local stamp = string.format("2024-01-%02dT10:30:00Z", i)
+    rows[i] = new_contact(i, {
+      first_name = name[1], last_name = name[2],
+      email = (name[1] .. "." .. name[2]):lower() .. "@example.com",
+      position = "Fictional Contact",
+      phone_code = "+1", phone_number = string.format("555010%02d", i),
+    }, stamp)
+    next_id = i + 1
+  end
+end
+
+local function find(id)
+  for i, c in ipairs(rows) do
+    if c.id == id then
+      return c, i
+    end
+  end
+  return nil
+end
+
+local function email_taken(email, except_id)
+  email = email:lower()
+  for _, c in ipairs(rows) do
+    if c.email:lower() == email and c.id ~= except_id then
+      return true
+    end
+  end
+  return false
+end
+
+-- Positive integer id from a path segment, or nil.
+local function path_id(s)
+  if s and s:match("^%d+$") and #s < 16 then
+    return math.tointeger(tonumber(s))
+  end
+  return nil
+end
+
+-- Validate body for create (all required) or update; returns errors
+-- (field -> {messages}) or nil, and the cleaned fields.
+local function validate(body, creating)
+  local errors, fields = {}, {}
+  local function add(field, msg)
+    errors[field] = errors[field] or {}
+    table.insert(errors[field], msg)
+  end
+  for _, k in ipairs(WRITABLE) do
+    local v = body[k]
+    if v ~= nil and v ~= null then
+      fields[k] = v
+    end
+  end
+  for _, k in ipairs({"first_name", "email"}) do
+    local v = fields[k]
+    if v == nil and creating then
+      add(k, "The " .. k:gsub("_", " ") .. " field is required.")
+    elseif v ~= nil and (type(v) ~= "string" or v == "") then
+      add(k, "The " .. k:gsub("_", " ") .. " field must be a string.")
+    end
+  end
+  if type(fields.email) == "string" and fields.email ~= ""
+      and not fields.email:match("^[^@%s]+@[^@%s]+%.[^@%s]+$") then
+    add("email", "The email field must be a valid email address.")
+  end
+  for k, n in pairs(MAX_LEN) do
+    local v = fields[k]
+    if v ~= nil and (type(v) ~= "string" or #v > n) then
+      add(k, string.format(
+        "The %s field must be a string of at most %d characters.",
+        k:gsub("_", " "), n))
+    end
+  end
+  for _, k in ipairs({"company_id", "country_id", "state_id", "city_id",
+                      "image"}) do
+    if fields[k] ~= nil then
+      fields[k] = json.integer(fields[k])
+      if not fields[k] then
+        add(k, "The " .. k:gsub("_", " ") .. " field must be an integer.")
+      end
+    end
+  end
+  if next(errors) then
+    return errors
+  end
+  return nil, fields
+end
+
+local function conflict()
+  return reply.error(409, "The email has already been taken.",
+    {email = {"The email has already been taken."}})
+end
+
+-- {==================================================================
+-- Handlers: each takes ctx {req, params, query, body, url} and
+-- returns a response (see reply.lua).
+-- ===================================================================
+
+local SORT_KEYS = {name = "full_name", email = "email",
+                   created_at = "created_at"}
+
+local function int_param(s, default)
+  local n = s and s:match("^%d+$") and math.tointeger(tonumber(s))
+  return n or default
+end
+
+local function list(ctx)
+  local q = ctx.query
+  local page = math.max(1, int_param(q.page, 1))
+  local per_page = int_param(q.limit, 50)
+  if per_page < 1 then
+    per_page = 50
+  end
+  per_page = math.min(per_page, 100)
+  local search = q.search ~= "" and q.search or nil
+
+  local matched = {}
+  for _, c in ipairs(rows) do
+    if not search or c.full_name:lower():find(search:lower(), 1, true)
+        or c.email:lower():find(search:lower(), 1, true) then
+      matched[#matched + 1] = c
+    end
+  end
+  local key = SORT_KEYS[q.sort]
+  if key then
+    local desc = q.order == "desc"
+    table.sort(matched, function(a, b)
+      if a[key] == b[key] then
+        return a.id < b.id
+      end
+      if desc then
+        return a[key] > b[key]
+      end
+      return a[key] < b[key]
+    end)
+  elseif q.order == "desc" then
+    table.sort(matched, function(a, b) return a.id > b.id end)
+  end
+
+  local total = #matched
+  local last = math.max(1, (total + per_page - 1) // per_page)
+  local from = (page - 1) * per_page + 1
+  local data = {}
+  for i = from, math.min(total, page * per_page) do
+    data[#data + 1] = matched[i]
+  end
+  local path = ctx.url .. "/contact"
+  local function link(n)
+    return path .. "?page=" .. n
+  end
+  return reply.json(200, {
+    message = "All contacts fetched successfully",
+    data = json.array(data),
+    links = {
+      first = link(1),
+      last = link(last),
+      prev = page > 1 and link(page - 1) or null,
+      next = page < last and link(page + 1) or null,
+    },
+    meta = {
+      current_page = page,
+      from = #data > 0 and from or null,
+      last_page = last,
+      path = path,
+      per_page = per_page,
+      to = #data > 0 and from + #data - 1 or null,
+      total = total,
+      search = search or null,
+    },
+  })
+end
+
+local function create(ctx)
+  local errors, fields = validate(ctx.body, true)
+  if errors then
+    return reply.validation(errors)
+  end
+  if email_taken(fields.email) then
+    return conflict()
+  end
+  local c = new_contact(next_id, fields, now_iso())
+  next_id = next_id + 1
+  rows[#rows + 1] = c
+  return reply.json(201, {
+    success = true,
+    message = "Contact created successfully",
+    data = c,
+  })
+end
+
+local function not_found()
+  return reply.error(404, "Contact not found")
+end
+
+local function show(ctx)
+  local c = find(path_id(ctx.params.id))
+  if not c then
+    return not_found()
+  end
+  return reply.json(200, {success = true, data = c})
+end
+
+local function update(ctx)
+  local c = find(path_id(ctx.params.id))
+  if not c then
+    return not_found()
+  end
+  local errors, fields = validate(ctx.body, false)
+  if errors then
+    return reply.validation(errors)
+  end
+  if fields.email and email_taken(fields.email, c.id) then
+    return conflict()
+  end
+  for k, v in pairs(fields) do
+    c[k] = v
+  end
+  c.full_name = c.first_name .. (type(c.last_name) == "string"
+    and " " .. c.last_name or "")
+  c.updated_at = now_iso()
+  return reply.json(200, {msg = "Contact Updated"})
+end
+
+local function delete(ctx)
+  local c, i = find(path_id(ctx.params.id))
+  if not c then
+    return not_found()
+  end
+  table.remove(rows, i)
+  return reply.json(200, {msg = "Contact Deleted"})
+end
+
+local function bulk_delete(ctx)
+  local ids = ctx.body.contact_ids
+  if type(ids) ~= "table" or #ids == 0 then
+    return reply.validation({
+      contact_ids = {"The contact ids field is required."}})
+  end
+  local wanted = {}
+  for i, v in ipairs(ids) do
+    local id = json.integer(v) or path_id(type(v) == "string" and v)
+    if not id then
+      return reply.validation({["contact_ids." .. (i - 1)] = {
+        "The contact_ids." .. (i - 1) .. " field must be an integer."}})
+    end
+    wanted[id] = true
+  end
+  for i = #rows, 1, -1 do
+    if wanted[rows[i].id] then
+      table.remove(rows, i)
+    end
+  end
+  return reply.json(200, {msg = "Contacts Deleted"})
+end
+
+-- }==================================================================
+
+M.routes = {
+  {method = "GET", pattern = "/contact", handler = list},
+  {method = "POST", pattern = "/contact", handler = create, body = true},
+  {method = "POST", pattern = "/contact/bulk-delete",
+   handler = bulk_delete, body = true},
+  {method = "GET", pattern = "/contact/{id}", handler = show},
+  {method = "PUT", pattern = "/contact/{id}", handler = update,
+   body = true},
+  {method = "DELETE", pattern = "/contact/{id}", handler = delete},
+}
+
+M.reset()
+return M

@@ -1,0 +1,50 @@
+rockspec_format = "3.0"
+package = "taskip"
+version = "scm-1"
+source = {
+   url = "git+file:///taskip",
+}
+description = {
+   summary = "Automate a TaskIP account (CRM) from Lua, over a libcurl core",
+   detailed = [[
+taskip is a TaskIP API client: a C core on libcurl (HTTPS with connection
+reuse, the X-Secret-Key header kept in C memory, rate-limit tracking,
+retries that never duplicate a write) exposed to Lua as require "taskip".
+JSON goes through lua-cjson, which must be installed (Debian: lua-cjson).
+]],
+   license = "MIT",
+}
+dependencies = {
+   "lua >= 5.1",
+}
+-- Only the library is looked up: Debian keeps curl/curl.h in a multiarch
+-- folder (/usr/include/<triplet>/curl) that LuaRocks does not search but
+-- the compiler does. Pass CURL_INCDIR=... where headers live elsewhere.
+external_dependencies = {
+   CURL = { library = "curl" },
+}
+build = {
+   type = "builtin",
+   modules = {
+      ["taskip.core"] = {
+         sources = {
+            "src/ltaskip.c", "src/client.c", "src/easy.c", "src/secret.c",
+            "src/ratelimit.c", "src/retry.c", "src/origin.c", "src/digest.c",
+         },
+         defines = { "_DEFAULT_SOURCE", "_POSIX_C_SOURCE=200809L" },
+         libraries = { "curl" },
+         incdirs = { "$(CURL_INCDIR)" },
+         libdirs = { "$(CURL_LIBDIR)" },
+      },
+      ["taskip"] = "lua/taskip/init.lua",
+      ["taskip.errors"] = "lua/taskip/errors.lua",
+      ["taskip.json"] = "lua/taskip/json.lua",
+      ["taskip.query"] = "lua/taskip/query.lua",
+   },
+}
+test_dependencies = {
+   "busted",
+}
+test = {
+   type = "busted",
+}

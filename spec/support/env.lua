@@ -1,0 +1,75 @@
+-- Shared pieces of the integration specs: an in-process emulator over
+-- real TLS on loopback, clients pointed at it, and a deep search for
+-- the key in anything a test can see.
+local mock = require "taskip.mock"
+local taskip = require "taskip"
+
+local M = {}
+
+-- Obviously fake, and distinctive enough that finding it anywhere means
+-- it leaked.
+M.KEY = "test-key-not-a-secret-7f3a"
+
+local function merge(into, from)
+  for k, v in pairs(from or {}) do into[k] = v end
+  return into
+end
+
+--- Starts an emulator that expects M.KEY (opts override).
+function M.mock(opts)
+  return assert(mock.start(merge({ secret_key = M.KEY }, opts)))
+end
+
+--- A client for emulator m; short backoff so retry specs stay fast.
+function M.client(m, opts)
+  return taskip.new(merge({
+    secret_key = M.KEY, base_url = m.url, cafile = m.cafile,
+    retry_backoff = 0.01,
+  }, opts))
+end
+
+--- How many requests the emulator counted for "METHOD /route".
+function M.count(m, route)
+  return m:stats().counts[route] or 0
+end
+
+--- The requests the emulator saw, oldest first.
+function M.requests(m)
+  return m:stats().requests
+end
+
+--- True if needle occurs in any string reachable from v: keys, values,
+--- tostring() of tables and userdata with metatables.
+function M.contains(v, needle, seen)
+  seen = seen or {}
+  local t = type(v)
+  if t == "string" then return v:find(needle, 1, true) ~= nil end
+  if t == "table" then
+    if seen[v] then return false end
+    seen[v] = true
+    local mt = getmetatable(v)
+    if mt and mt.__tostring and tostring(v):find(needle, 1, true) then
+      return true
+    end
+    for k, x in pairs(v) do
+      if M.contains(k, needle, seen) or M.contains(x, needle, seen) then
+        return true
+      end
+    end
+    return false
+  end
+  if t == "userdata" then return tostring(v):find(needle, 1, true) ~= nil end
+  return false
+end
+
+--- Runs a shell command with this process's Lua paths (so a child
+--- lua5.4 finds the modules under test); returns output and status.
+function M.run(cmd)
+  local p = io.popen(string.format("LUA_PATH='%s;;' LUA_CPATH='%s;;' %s 2>&1",
+    package.path, package.cpath, cmd))
+  local out = p:read("a")
+  local _, _, code = p:close()
+  return out, code
+end
+
+return M

@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "taskip.h"
 #include "ratelimit.h"
+#include "retry.h"
 
 #define CLIENT_MT "taskip.core.client"
 #define CALL_BOX_MT "taskip.core.callbox"
@@ -357,6 +358,19 @@ static int core_escape(lua_State *L) {
   return 1;
 }
 
+/* core.backoff(base, attempt, seed) -> seconds, next seed: the retry
+** policy's wait, for tests and tools. */
+static int core_backoff(lua_State *L) {
+  double base = luaL_checknumber(L, 1);
+  int attempt = (int)luaL_checkinteger(L, 2);
+  unsigned seed = (unsigned)luaL_optinteger(L, 3, 1);
+  if (seed == 0)
+    seed = 1;
+  lua_pushnumber(L, taskip_backoff(base, attempt, &seed));
+  lua_pushinteger(L, (lua_Integer)seed);
+  return 2;
+}
+
 static int core_now(lua_State *L) {
   lua_pushnumber(L, taskip_now());
   return 1;
@@ -388,6 +402,7 @@ static const luaL_Reg core_functions[] = {
   {"new", core_new},
   {"escape", core_escape},
   {"now", core_now},
+  {"backoff", core_backoff},
   {"tracker", core_tracker},
   {NULL, NULL}
 };

@@ -73,7 +73,10 @@ test: deps all
 	@$(DEV_PATH) bash scripts/test.sh $(ARGS)
 
 lint:
-	luacheck lua spec examples
+	luacheck lua spec examples scripts
+
+docs: $(CORE_MODULE)
+	@$(DEV_PATH) $(LUA) scripts/api_doc.lua > docs/API.md
 
 demo: deps all
 	@$(DEV_PATH) sh scripts/demo.sh
@@ -89,4 +92,4 @@ install: all
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps test lint demo install clean
+.PHONY: all deps test lint docs demo install clean

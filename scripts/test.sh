@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== luacheck"
-luacheck --quiet lua spec examples || exit 1
+luacheck --quiet lua spec examples scripts || exit 1
 
 echo "== busted"
 log=$(mktemp)

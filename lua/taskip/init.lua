@@ -14,6 +14,8 @@ local core = require "taskip.core"
 local json = require "taskip.json"
 local errors = require "taskip.errors"
 local query = require "taskip.query"
+local read = require "taskip.read"
+local resources = require "taskip.resources"
 
 local type, pairs, error, setmetatable, tostring, getenv, format =
   type, pairs, error, setmetatable, tostring, os.getenv, string.format
@@ -27,6 +29,12 @@ local M = {
   null = json.null,             -- JSON null, as decoded
   json = json,
   errors = errors,
+  endpoints = resources.list,   -- every endpoint: name, method, path, group...
+  -- tolerant reading of the API's varying bodies (see taskip.read)
+  payload = read.payload,
+  message = read.message,
+  items = read.items,
+  pagination = read.pagination,
 }
 
 -- The options taskip.new takes; core.new checks their types.
@@ -177,6 +185,9 @@ function Client:close()
 end
 
 Client.__close = Client.close
+
+-- c.contact, c.project.task, ...: methods generated from the endpoint table
+resources.install(Client, call)
 
 function Client.__tostring(c)
   return tostring(c._core)

@@ -1,0 +1,206 @@
+-- taskip.resources: the client's resource methods, generated from the
+-- endpoint table (taskip.endpoints), so 207 endpoints are data.
+--
+--   c.contact:list{ search = "ann" }         GET  /contact?search=ann
+--   c.project.task:get(project_uuid, 7)      GET  /project/{uuid}/task/7
+--   c.invoice:send_to_client(42)             POST /invoice/sent/42
+--   c.contact:each{ limit = 100 }            every contact, page by page
+--
+-- A method takes its path's placeholders first, in order, then the
+-- query (GET) or the body (other methods, then an optional query).
+-- Placeholders are percent-encoded; a value that would change the path
+-- ('/', '\', '.', '..') or a missing one raises, naming it.
+
+local core = require "taskip.core"
+local endpoints = require "taskip.endpoints"
+local paginate = require "taskip.paginate"
+local query = require "taskip.query"
+
+local type, error, format, concat, select, setmetatable, rawset =
+  type, error, string.format, table.concat, select, setmetatable, rawset
+local escape, number = core.escape, query.number
+local unpack = table.unpack or unpack
+
+local M = {}
+
+-- "project.task" -> { name, fns = {method -> function}, children = {} }
+local spaces = {}
+
+local function space(name)
+  local s = spaces[name]
+  if not s then
+    s = { name = name, fns = {}, children = {}, rows = {} }
+    spaces[name] = s
+    local parent, child = name:match("^(.*)%.([^.]+)$")
+    if parent then space(parent).children[child] = s end
+  end
+  return s
+end
+
+-- The path as literal pieces and placeholder names, in order.
+local function parse(path)
+  local pieces, names = {}, {}
+  local pos = 1
+  for s, name, e in path:gmatch("(){([%w_]+)}()") do
+    pieces[#pieces + 1] = path:sub(pos, s - 1)
+    pieces[#pieces + 1] = false
+    names[#names + 1] = name
+    pos = e
+  end
+  pieces[#pieces + 1] = path:sub(pos)
+  return pieces, names
+end
+
+local function segment(v, name, fname)
+  local t = type(v)
+  if v == nil then
+    error(format("taskip: %s: missing '%s'", fname, name), 4)
+  end
+  if t == "number" then return number(v) end
+  if t ~= "string" then
+    error(format("taskip: %s: bad '%s' (string or number expected, got %s)",
+      fname, name, t), 4)
+  end
+  if v == "" or v == "." or v == ".." or v:find("[/\\]") then
+    error(format("taskip: %s: bad '%s' (%q would change the path)",
+      fname, name, v), 4)
+  end
+  return escape(v)
+end
+
+local function build(pieces, names, args, fname)
+  local out, k = {}, 0
+  for i = 1, #pieces do
+    if pieces[i] then
+      out[i] = pieces[i]
+    else
+      k = k + 1
+      out[i] = segment(args[k], names[k], fname)
+    end
+  end
+  return concat(out)
+end
+
+local function filename_of(headers)
+  local cd = headers and headers["content-disposition"]
+  return cd and (cd:match('filename="([^"]+)"') or cd:match("filename=([^;%s]+)"))
+end
+
+-- The function behind c.<resource>:<name>(...) for row e.
+local function method_for(e, send)
+  local pieces, names = parse(e[5])
+  local n = #names
+  local verb = e[4]
+  local fname = e[2] .. ":" .. e[3]
+  return function(self, ...)
+    local args = { ... }
+    local path = build(pieces, names, args, fname)
+    local opts
+    if verb == "GET" then
+      opts = { query = args[n + 1], raw = e.pdf }
+    else
+      opts = { body = args[n + 1], query = args[n + 2] }
+    end
+    local value, meta = send(self._client, fname, verb, path, opts)
+    if e.pdf and value ~= nil then
+      meta.content_type = meta.headers["content-type"]
+      meta.filename = filename_of(meta.headers)
+    end
+    return value, meta
+  end, n
+end
+
+-- :each(...) and :all(...) over a list method: placeholders, then the
+-- query (or body) table, then { progress =, max_pages = }.
+local function walkers(e, list, nargs)
+  local style = e.list
+  local function fetcher(self, args)
+    local fixed = {}
+    for i = 1, nargs do fixed[i] = args[i] end
+    return function(params)       -- the query, or the body of a POST read
+      fixed[nargs + 1] = params
+      return list(self, unpack(fixed, 1, nargs + 1))
+    end
+  end
+  local function each(self, ...)
+    local args = { ... }
+    local params = args[nargs + 1]
+    if params ~= nil and type(params) ~= "table" then
+      error(format("taskip: %s:%s: bad query (table expected, got %s)",
+        e[2], e[3], type(params)), 2)
+    end
+    return paginate.each(fetcher(self, args), params, style, args[nargs + 2])
+  end
+  local function all(self, ...)
+    local args = { ... }
+    return paginate.all(fetcher(self, args), args[nargs + 1], style, args[nargs + 2])
+  end
+  return each, all
+end
+
+local Resource = {}
+
+function Resource.__index(r, k)
+  local s = r._space
+  local fn = s.fns[k]
+  if fn then return fn end
+  local child = s.children[k]
+  if child then
+    local inst = setmetatable({ _client = r._client, _space = child }, Resource)
+    rawset(r, k, inst)
+    return inst
+  end
+  return nil
+end
+
+function Resource.__tostring(r)
+  return "taskip.resource " .. r._space.name
+end
+
+--- Attaches the generated resources to the Client class. send is the
+--- client's request function: send(client, fname, method, path, opts).
+function M.install(Client, send)
+  for _, e in ipairs(endpoints) do
+    local s = space(e[2])
+    if not e.alias then
+      local fn, nargs = method_for(e, send)
+      s.fns[e[3]] = fn
+      s.rows[e[3]] = e
+      if e.list then                -- list -> each/all; activity -> each_activity
+        local suffix = e[3] == "list" and "" or "_" .. e[3]
+        s.fns["each" .. suffix], s.fns["all" .. suffix] = walkers(e, fn, nargs)
+      end
+    end
+  end
+  local index = Client.__index
+  Client.__index = function(c, k)
+    local v = index[k]
+    if v ~= nil then return v end
+    local s = spaces[k]
+    if s and not k:find(".", 1, true) then
+      local inst = setmetatable({ _client = c, _space = s }, Resource)
+      rawset(c, k, inst)
+      return inst
+    end
+    return nil
+  end
+end
+
+--- The table for tools and docs: one entry per row.
+function M.list()
+  local out = {}
+  for _, e in ipairs(endpoints) do
+    local _, names = parse(e[5])
+    local required = {}
+    for i, f in ipairs(e.required or {}) do required[i] = f end
+    out[#out + 1] = {
+      name = e[2] .. ":" .. e[3], resource = e[2], method_name = e[3],
+      method = e[4], path = e[5], group = e[1], placeholders = names,
+      alias = e.alias or false, tier = e.tier or "primary",
+      list = e.list, pdf = e.pdf or false, required = required,
+    }
+  end
+  return out
+end
+
+return M

@@ -16,10 +16,10 @@ local endpoints = require "taskip.endpoints"
 local paginate = require "taskip.paginate"
 local query = require "taskip.query"
 
-local type, error, format, concat, select, setmetatable, rawset =
-  type, error, string.format, table.concat, select, setmetatable, rawset
+local type, error, format, concat, setmetatable, rawset, ipairs =
+  type, error, string.format, table.concat, setmetatable, rawset, ipairs
 local escape, number = core.escape, query.number
-local unpack = table.unpack or unpack
+local unpack = table.unpack or unpack  -- luacheck: globals unpack
 
 local M = {}
 

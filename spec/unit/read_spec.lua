@@ -11,7 +11,7 @@ describe("tolerant reading", function()
     assert.same({ id = 5, title = "bare" }, taskip.payload { id = 5, title = "bare" })
   end)
 
-  it("finds the message under message, msg or success_msg, a bare string or a string array", function()
+  it("finds the message under message, msg, success_msg, a bare string or array", function()
     assert.equal("All contacts fetched successfully",
       taskip.message { message = "All contacts fetched successfully", data = {} })
     assert.equal("Invoice Created", taskip.message { msg = "Invoice Created", status = 200 })

@@ -37,9 +37,13 @@ build = {
          libdirs = { "$(CURL_LIBDIR)" },
       },
       ["taskip"] = "lua/taskip/init.lua",
+      ["taskip.endpoints"] = "lua/taskip/endpoints.lua",
       ["taskip.errors"] = "lua/taskip/errors.lua",
       ["taskip.json"] = "lua/taskip/json.lua",
+      ["taskip.paginate"] = "lua/taskip/paginate.lua",
       ["taskip.query"] = "lua/taskip/query.lua",
+      ["taskip.read"] = "lua/taskip/read.lua",
+      ["taskip.resources"] = "lua/taskip/resources.lua",
    },
 }
 test_dependencies = {

@@ -47,8 +47,23 @@ function M.unauthorized()
   return M.raw(401, M.UNAUTHORIZED_BODY)
 end
 
+-- Laravel's wording: "The first name field is required.".
+function M.field_message(field, rest)
+  return "The " .. field:gsub("_", " ") .. " field " .. rest
+end
+
 -- The 422 body of CON/COM/TM/...: errors maps field -> {messages}.
-function M.validation(errors)
+-- The project module (group "project") documents a variant with
+-- `status` in place of `success`/`status_code` (API.md section 7).
+function M.validation(errors, group)
+  if group == "project" then
+    return M.json(422, {
+      status = 422,
+      error = "Validation Error",
+      message = "The given data was invalid",
+      errors = errors,
+    })
+  end
   return M.json(422, {
     success = false,
     error = "Validation Error",

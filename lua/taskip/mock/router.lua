@@ -1,8 +1,15 @@
--- Table-driven router: routes are {method, pattern, handler} with
+-- Table-driven router: routes are {method, pattern, handler, ...} with
 -- patterns like "/contact/{id}". Matching walks a trie of path
--- segments, trying literal segments before parameters and
--- backtracking, so "/contact/bulk-delete" wins over "/contact/{id}".
--- A path that matches with another method gives 405.
+-- segments, trying literal segments before placeholders and
+-- backtracking, so "/contact/bulk-delete" wins over "/contact/{id}"
+-- and "/project/dashboard/activity" over "/project/{uuid}/activity".
+--
+-- Placeholders share one trie edge per position whatever their names
+-- ("/support-ticket/{id}" and "/support-ticket/{uuid}/priority"); each
+-- route keeps its own names, so params come back named as in its
+-- pattern. The walk first looks for a route with the request's method;
+-- only if none matches does a path that matches with another method
+-- give 405 (as Laravel does).
 
 local native = require "taskip.mock.native"
 
@@ -26,71 +33,82 @@ function M.new()
 end
 
 -- Add route {method=, pattern=, handler=}; pattern is also the
--- route's name in stats ("GET /contact/{id}").
+-- route's name in stats ("GET /contact/{id}"). Sets route.names, the
+-- placeholder names in order.
 function M:add(route)
-  local node = self.root
+  local node, names = self.root, {}
   for _, seg in ipairs(split(route.pattern)) do
     local name = seg:match("^{([%w_]+)}$")
     if name then
-      node.param = node.param or {name = name, node = new_node()}
-      assert(node.param.name == name, "conflicting parameter names")
-      node = node.param.node
+      names[#names + 1] = name
+      node.param = node.param or new_node()
+      node = node.param
     else
       node.literal[seg] = node.literal[seg] or new_node()
       node = node.literal[seg]
     end
   end
-  assert(not node.methods[route.method], "duplicate route")
+  assert(not node.methods[route.method],
+    "duplicate route: " .. route.method .. " " .. route.pattern)
+  route.names = names
   node.methods[route.method] = route
 end
 
--- Find the node for segs[i..]; params collects decoded parameters.
-local function walk(node, segs, i, params)
+-- Find the node for segs[i..] that has `method` (any method when nil);
+-- vals collects the placeholder segments in order.
+local function walk(node, segs, i, method, vals)
   if i > #segs then
-    if next(node.methods) then
-      return node
+    if method then
+      return node.methods[method] and node
     end
-    return nil
+    return next(node.methods) and node
   end
   local seg = segs[i]
   local child = node.literal[seg]
   if child then
-    local found = walk(child, segs, i + 1, params)
+    local found = walk(child, segs, i + 1, method, vals)
     if found then
       return found
     end
   end
   if node.param then
-    local found = walk(node.param.node, segs, i + 1, params)
+    vals[#vals + 1] = seg
+    local found = walk(node.param, segs, i + 1, method, vals)
     if found then
-      params[node.param.name] = seg
       return found
     end
+    vals[#vals] = nil
   end
   return nil
 end
 
--- Returns route, params; or nil, "not_found"; or nil, "method", allow.
+-- Returns route, params (name -> decoded segment); or nil,
+-- "not_found"; or nil, "method", allow.
 function M:match(method, path)
   local segs = split(path)
   for i, seg in ipairs(segs) do
     segs[i] = native.unescape(seg)
   end
-  local params = {}
-  local node = walk(self.root, segs, 1, params)
+  local vals = {}
+  local node = walk(self.root, segs, 1, method, vals)
+  if node then
+    local route = node.methods[method]
+    local params = {}
+    for k, name in ipairs(route.names) do
+      params[name] = vals[k]
+    end
+    return route, params
+  end
+  node = walk(self.root, segs, 1, nil, {})
   if not node then
     return nil, "not_found"
   end
-  local route = node.methods[method]
-  if not route then
-    local allow = {}
-    for m in pairs(node.methods) do
-      allow[#allow + 1] = m
-    end
-    table.sort(allow)
-    return nil, "method", table.concat(allow, ", ")
+  local allow = {}
+  for m in pairs(node.methods) do
+    allow[#allow + 1] = m
   end
-  return route, params
+  table.sort(allow)
+  return nil, "method", table.concat(allow, ", ")
 end
 
 return M

@@ -8,7 +8,8 @@
 --   3. status429 fault, then the rate budget -> 429;
 --   4. fail -> fail_status; malformed; huge_bytes; deep -- each
 --      replaces the routed answer;
---   5. routing (413, 400 bad JSON, 404/405, handlers);
+--   5. routing (413, 400 bad JSON, 404/405, handlers); the routes
+--      are every row of taskip.endpoints (see taskip.mock.routes);
 --   6. drop_mid_body and content_type modify that answer.
 -- Every non-control response gets X-RateLimit-* headers and a delay
 -- of latency_ms + slow_ms. Control requests (/__mock/...) need no key
@@ -17,10 +18,12 @@
 local contacts = require "taskip.mock.contacts"
 local faults = require "taskip.mock.faults"
 local json = require "taskip.mock.json"
+local multipart = require "taskip.mock.multipart"
 local native = require "taskip.mock.native"
 local ratelimit = require "taskip.mock.ratelimit"
 local reply = require "taskip.mock.reply"
-local router = require "taskip.mock.router"
+local routing = require "taskip.mock.routes"
+local seed = require "taskip.mock.seed"
 local stats = require "taskip.mock.stats"
 
 local M = {}
@@ -41,10 +44,9 @@ function M.init(cfg)
   }
   limiter = ratelimit.new(math.tointeger(cfg.limit) or 1000,
     math.tointeger(cfg.window) or 3600, cfg.reset_format)
-  routes = router.new()
-  for _, r in ipairs(contacts.routes) do
-    routes:add(r)
-  end
+  routes = routing.build()
+  seed.reset()
+  contacts.reset()
   if cfg.faults_json and cfg.faults_json ~= "" then
     local t, err = json.decode(cfg.faults_json)
     local ok
@@ -110,12 +112,18 @@ local function route(req, rel)
     if req.body_too_large then
       return reply.error(413, "The request body is too large."), r
     end
-    if req.body:find("%S") then
+    local ctype = req.headers["content-type"] or ""
+    if ctype:find("^multipart/form%-data") then
+      body = multipart.parse(ctype, req.body) or {}
+    elseif req.body:find("%S") then
       local err
       body, err = json.decode(req.body)
       if type(body) ~= "table" then
-        return reply.error(400, "The request body must be a JSON object"
-          .. (err and ": " .. err or ".")), r
+        if not (r.shape and r.shape.raw_body) then
+          return reply.error(400, "The request body must be a JSON object"
+            .. (err and ": " .. err or ".")), r
+        end
+        body = {}
       end
     end
   end
@@ -124,18 +132,21 @@ local function route(req, rel)
     params = params,
     query = req.query,
     body = body,
+    rel = rel,
     url = "https://" .. (req.headers.host or "127.0.0.1") .. BASE,
   }
-  return r.handler(ctx), r
+  return routing.call(r, ctx), r
 end
 
 -- Answer an API request; entry (the stats record) is filled in.
 local function api(req, rel, entry)
   local given = req.headers["x-secret-key"]
   -- Count by route pattern whatever answers, faults included.
-  local known = routes:match(req.method, rel)
+  local known, params = routes:match(req.method, rel)
   if known then
     entry.route = known.pattern
+    entry.endpoint = known.endpoint
+    entry.params = params
   end
   entry.key_present = given ~= nil
   entry.key_valid = given ~= nil
@@ -196,6 +207,7 @@ local function do_reset()
   faults.reset()
   stats.reset()
   limiter:reset()
+  seed.reset()
   contacts.reset()
   return {ok = true}
 end

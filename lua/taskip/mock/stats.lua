@@ -18,7 +18,11 @@ end
 
 -- entry: {method, path, query (raw), args (decoded), headers (accept,
 -- content-type, user-agent), key_present, key_valid, body_bytes,
--- status, connection_id, route[, action]}.
+-- status, connection_id, route[, action]}; for a request that matched
+-- a route, route is the endpoint table's path pattern that matched (an
+-- alias keeps its own), endpoint its "resource:name" and params the
+-- decoded placeholders ({uuid = "proj-...", id = "3"}); otherwise
+-- route is the path as sent and there is no endpoint.
 function M.record(entry)
   total = total + 1
   log[total] = entry

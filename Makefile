@@ -14,6 +14,8 @@ PKG_CONFIG ?= pkg-config
 LUA_MODULE_DIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
 LUA_CMODULE_DIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
 BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
 
 LUA_INCDIR ?= $(shell $(PKG_CONFIG) --cflags-only-I $(LUA_PC) 2>/dev/null)
 LUA_LIBS ?= $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null)
@@ -36,16 +38,25 @@ B = build
 CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
 	src/digest.c src/client.c src/easy.c
 MOCK_SRCS = $(wildcard src/mock/*.c)
+HOST_SRCS = src/host.c src/sandbox.c src/hostcore.c src/host_pattern.c \
+	src/host_text.c src/host_allow.c src/host_json.c
 CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
 MOCK_OBJS = $(MOCK_SRCS:src/%.c=$(B)/obj/%.o)
+HOST_OBJS = $(HOST_SRCS:src/%.c=$(B)/obj/%.o)
 HEADERS = $(wildcard src/*.h src/mock/*.h)
 
 CORE_MODULE = $(B)/taskip/core.so
 EMULATOR_MODULE = $(B)/taskip/emulator.so
 MOCK_BIN = $(B)/taskip-mock
+HOST_LIB = $(B)/libtaskip_host.a
+RUN_BIN = $(B)/taskip-run
+HOST_DRIVER = $(B)/host-driver
+EMBED_BIN = $(B)/embed-game-loop
+HOST_LINK = $(LUA_LIBS) $(CURL_LIBS) -lm $(LDFLAGS)
 LUA_FILES = $(shell find lua -name '*.lua' | sort)
 
-all: $(CORE_MODULE) $(EMULATOR_MODULE) $(MOCK_BIN)
+all: $(CORE_MODULE) $(EMULATOR_MODULE) $(MOCK_BIN) $(HOST_LIB) $(RUN_BIN) \
+	$(HOST_DRIVER) $(EMBED_BIN)
 
 $(B)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
@@ -61,6 +72,30 @@ $(EMULATOR_MODULE): $(B)/obj/lemulator.o $(MOCK_OBJS)
 
 $(MOCK_BIN): $(B)/obj/taskip_mock.o $(MOCK_OBJS)
 	$(CC) -o $@ $^ $(MHD_LIBS) $(LUA_LIBS) -lpthread -lm $(LDFLAGS)
+
+# The script host: a static library for embedders, taskip-run, and the
+# C driver of the host specs.
+$(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(RUN_BIN): $(B)/obj/taskip_run.o $(HOST_LIB) $(MOCK_OBJS)
+	$(CC) -o $@ $^ $(HOST_LINK) $(MHD_LIBS) -lpthread
+
+$(B)/obj/host_driver.o: spec/c/host_driver.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+$(HOST_DRIVER): $(B)/obj/host_driver.o $(HOST_LIB)
+	$(CC) -o $@ $^ $(HOST_LINK)
+
+# The embedding example: a frame loop calling taskip_host_step(h, 0).
+$(B)/obj/game_loop.o: examples/embed/game_loop.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+$(EMBED_BIN): $(B)/obj/game_loop.o $(HOST_LIB)
+	$(CC) -o $@ $^ $(HOST_LINK)
 
 # Lua can find the in-tree modules with these paths (used by tests and demo).
 DEV_PATH = LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' \
@@ -87,7 +122,10 @@ install: all
 		install -D -m 644 $$f $(DESTDIR)$(LUA_MODULE_DIR)/$${f#lua/}; done
 	install -m 755 $(CORE_MODULE) $(EMULATOR_MODULE) \
 		$(DESTDIR)$(LUA_CMODULE_DIR)/taskip/
-	install -m 755 $(MOCK_BIN) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(MOCK_BIN) $(RUN_BIN) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/taskip
+	install -m 644 $(HOST_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 644 src/taskip_host.h src/taskip.h $(DESTDIR)$(INCLUDEDIR)/taskip/
 
 clean:
 	rm -rf $(B)

@@ -11,6 +11,10 @@ local M = {}
 
 local DEFAULT_LIMIT = 100      -- the documented maximum: fewest requests
 
+-- Called with each page's progress when a walk gives no `progress` of
+-- its own; taskip-run sets it to draw a progress line on a terminal.
+M.default_progress = nil
+
 local function copy(t)
   local c = {}
   for k, v in pairs(t or {}) do c[k] = v end
@@ -40,7 +44,7 @@ function M.each(fetch, params, style, opts)
   p[size_key] = size
   local page = p.page or 1
   local items, i, done, count, last_first = {}, 0, false, 0, nil
-  local progress, max_pages = opts.progress, opts.max_pages
+  local progress, max_pages = opts.progress or M.default_progress, opts.max_pages
   local pages = 0
 
   local function next_page()

@@ -20,6 +20,10 @@ local SEED = {
   {"Sia", "Nobody"}, {"Tod", "Phantom"}, {"Uma", "Doppel"},
   {"Vic", "Hypothetic"}, {"Wren", "Simulacra"}, {"Xia", "Mockett"},
   {"Yul", "Zeroth"},
+  -- imported twice, as real accounts are: the same address once trimmed
+  -- and lower-cased (for the de-duplication example)
+  {"Ada", "Testington", email = " Ada.Testington@Example.com"},
+  {"Bert", "Fakeley", email = "BERT.FAKELEY@example.com "},
 }
 
 -- Request fields a client may set; everything else is server-owned.
@@ -68,7 +72,8 @@ function M.reset()
     local stamp = string.format("2024-01-%02dT10:30:00Z", i)
     rows[i] = new_contact(i, {
       first_name = name[1], last_name = name[2],
-      email = (name[1] .. "." .. name[2]):lower() .. "@example.com",
+      email = name.email
+        or (name[1] .. "." .. name[2]):lower() .. "@example.com",
       position = "Fictional Contact",
       phone_code = "+1", phone_number = string.format("555010%02d", i),
     }, stamp)

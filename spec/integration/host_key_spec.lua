@@ -1,0 +1,102 @@
+-- The key rules of taskip-run: read from TASKIP_SECRET_KEY (then wiped
+-- from the process environment) or from a key file that only its owner
+-- can read; sent to the emulator, visible nowhere else.
+local env = require "support.env"
+
+local RUN = "build/taskip-run"
+
+local function q(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+local function write(path, s, mode)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+  if mode then assert(os.execute("chmod " .. mode .. " " .. q(path))) end
+end
+
+local function sh(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("a")
+  local _, _, code = p:close()
+  return out, code
+end
+
+describe("taskip-run and the key", function()
+  local m, dir, target
+
+  lazy_setup(function()
+    m = env.mock()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. q(dir)))
+    target = " --base-url " .. q(m.url) .. " --cafile " .. q(m.cafile) .. " "
+    write(dir .. "/get.lua", "assert(taskip:get('/contact', { limit = 1 })) print('sent')")
+    write(dir .. "/slow.lua", "sleep(0.6) assert(taskip:get('/contact')) print('sent')")
+  end)
+
+  lazy_teardown(function()
+    if dir then os.execute("rm -rf " .. q(dir)) end
+    if m then m:stop() end
+  end)
+
+  it("TASKIP_SECRET_KEY is removed from the process environment once read", function()
+    local out = sh("TASKIP_SECRET_KEY=" .. q(env.KEY) .. " " .. RUN .. target
+      .. q(dir .. "/slow.lua") .. " & pid=$!; sleep 0.3; "
+      .. "if tr '\\0' '\\n' </proc/$pid/environ | grep -q TASKIP_SECRET_KEY; "
+      .. "then echo NAME; fi; "
+      .. "if grep -qa " .. q(env.KEY) .. " /proc/$pid/environ; then echo LEAK; fi; "
+      .. "wait $pid; echo rc=$?")
+    assert.falsy(out:find("LEAK", 1, true), out)
+    assert.truthy(out:find("sent", 1, true), out)
+    assert.truthy(out:find("rc=0", 1, true), out)
+  end)
+
+  it("the key reaches the emulator, valid, in the header only", function()
+    local before = #env.requests(m)
+    local out, code = sh("TASKIP_SECRET_KEY=" .. q(env.KEY) .. " " .. RUN .. " --verbose"
+      .. target .. q(dir .. "/get.lua"))
+    assert.are.equal(0, code, out)
+    local reqs = env.requests(m)
+    local last = reqs[#reqs]
+    assert.is_true(#reqs > before and last.key_present and last.key_valid)
+    assert.falsy(out:find(env.KEY, 1, true), out)
+  end)
+
+  it("a key file readable by group or others is refused (exit 2)", function()
+    write(dir .. "/key.loose", env.KEY .. "\n", "644")
+    local out, code = sh("env -u TASKIP_SECRET_KEY " .. RUN .. target .. "--key-file "
+      .. q(dir .. "/key.loose") .. " " .. q(dir .. "/get.lua"))
+    assert.are.equal(2, code, out)
+    assert.truthy(out:find("chmod 600", 1, true), out)
+    assert.falsy(out:find("sent", 1, true))
+    write(dir .. "/key.group", env.KEY, "640")
+    out, code = sh("env -u TASKIP_SECRET_KEY " .. RUN .. target .. "--key-file "
+      .. q(dir .. "/key.group") .. " " .. q(dir .. "/get.lua"))
+    assert.are.equal(2, code, out)
+  end)
+
+  it("a key file of mode 600 is used", function()
+    write(dir .. "/key", env.KEY .. "\n", "600")
+    local out, code = sh("env -u TASKIP_SECRET_KEY " .. RUN .. target .. "--key-file "
+      .. q(dir .. "/key") .. " " .. q(dir .. "/get.lua"))
+    assert.are.equal(0, code, out)
+    assert.truthy(out:find("sent", 1, true))
+  end)
+
+  it("a wrong key gives the script an auth error, and the key shows in no log line", function()
+    write(dir .. "/auth.lua", "local _, err = taskip:get('/contact') print(err.kind)")
+    local out, code = sh("TASKIP_SECRET_KEY=wrong-key-but-long-enough-5c1d " .. RUN
+      .. " --verbose --json-log" .. target .. q(dir .. "/auth.lua"))
+    assert.are.equal(0, code, out)
+    assert.truthy(out:find("auth", 1, true), out)
+    assert.falsy(out:find("wrong-key-but-long-enough-5c1d", 1, true), out)
+  end)
+
+  it("--mock runs a script with no account and no key", function()
+    local out, code = sh("env -u TASKIP_SECRET_KEY " .. RUN .. " --mock " .. q(dir .. "/get.lua"))
+    assert.are.equal(0, code, out)
+    assert.truthy(out:find("sent", 1, true))
+  end)
+end)

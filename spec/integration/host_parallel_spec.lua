@@ -1,0 +1,139 @@
+-- taskip.parallel and the scheduler: calls overlap on curl multi, so a
+-- bulk job does not pay one round trip per call; step() returns within
+-- its timeout while a script computes.
+local env = require "support.env"
+
+local RUN, DRIVER = "build/taskip-run", "build/host-driver"
+
+local function q(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+local function write(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+local function sh(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("a")
+  local _, _, code = p:close()
+  return out, code
+end
+
+local function now()
+  local p = io.popen("date +%s%N")
+  local t = tonumber(p:read("l")) / 1e9
+  p:close()
+  return t
+end
+
+describe("the host scheduler", function()
+  local dir
+
+  lazy_setup(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. q(dir)))
+  end)
+
+  lazy_teardown(function()
+    os.execute("rm -rf " .. q(dir))
+  end)
+
+  it("500 calls in taskip.parallel take far fewer round trips than 500", function()
+    local latency = 0.02
+    local m = env.mock { latency_ms = latency * 1000, limit = 5000 }
+    write(dir .. "/bulk.lua", [[
+      local fns = {}
+      for i = 1, 500 do
+        fns[i] = function() return assert(taskip:get("/contact/" .. (i % 20 + 1))).data.id end
+      end
+      local ids = { taskip.parallel(fns) }
+      assert(#ids == 500)
+      for i = 1, 500 do assert(ids[i] == i % 20 + 1, "order") end
+      print("done", #ids)
+    ]])
+    local t0 = now()
+    local out, code = sh("TASKIP_SECRET_KEY=" .. q(env.KEY) .. " " .. RUN .. " --burst-limit 5000"
+      .. " --base-url " .. q(m.url) .. " --cafile " .. q(m.cafile) .. " " .. q(dir .. "/bulk.lua"))
+    local took = now() - t0
+    assert.are.equal(0, code, out)
+    assert.truthy(out:find("done\t500", 1, true), out)
+    assert.are.equal(500, env.count(m, "GET /contact/{id}"))
+    -- one after another would take 500 * 20 ms = 10 s
+    assert.is_true(took < 500 * latency / 5, "took " .. took .. " s")
+    m:stop()
+  end)
+
+  it("taskip.parallel raises the first error after all functions finished", function()
+    local m = env.mock()
+    write(dir .. "/perr.lua", [[
+      local done = {}
+      local ok, err = pcall(taskip.parallel, {
+        function() sleep(0.05) done[1] = true end,
+        function() error("second failed") end,
+        function() error("third failed") end,
+        function() done[4] = assert(taskip:get("/contact/1")) end,
+      })
+      print(ok, err:match("second failed") ~= nil, done[1], done[4] ~= nil)
+      print(select("#", taskip.parallel {}))
+    ]])
+    local out, code = sh("TASKIP_SECRET_KEY=" .. q(env.KEY) .. " " .. RUN .. " --base-url "
+      .. q(m.url) .. " --cafile " .. q(m.cafile) .. " " .. q(dir .. "/perr.lua"))
+    assert.are.equal(0, code, out)
+    assert.truthy(out:find("false\ttrue\ttrue\ttrue\n0\n", 1, true), out)
+    m:stop()
+  end)
+
+  it("API calls work inside the script's own coroutines", function()
+    local m = env.mock()
+    write(dir .. "/co.lua", [[
+      local gen = coroutine.wrap(function()
+        for i = 1, 3 do coroutine.yield(assert(taskip:get("/contact/" .. i)).data.id) end
+      end)
+      print(gen(), gen(), gen())
+      local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end)
+      print(coroutine.resume(co, 1))
+      print(coroutine.resume(co, 5))
+      print(coroutine.resume(co))
+      local ok, err = pcall(table.sort, { 3, 2, 1 }, function(a, b)
+        taskip:get("/contact")
+        return a < b
+      end)
+      print(ok, err:find("cannot wait here", 1, true) ~= nil)
+    ]])
+    local out, code = sh("TASKIP_SECRET_KEY=" .. q(env.KEY) .. " " .. RUN .. " --base-url "
+      .. q(m.url) .. " --cafile " .. q(m.cafile) .. " " .. q(dir .. "/co.lua"))
+    assert.are.equal(0, code, out)
+    assert.truthy(out:find("1\t2\t3\ntrue\t2\ntrue\t10\nfalse\tcannot resume dead coroutine\n"
+      .. "false\ttrue\n", 1, true), out)
+    m:stop()
+  end)
+
+  it("step() returns within its timeout while scripts spin (C API)", function()
+    write(dir .. "/spin.lua", "while true do end")
+    write(dir .. "/count.lua", "local n = 0 for i = 1, 3e6 do n = n + i end print(n)")
+    local base = DRIVER .. " --lua-dir lua --base-url https://127.0.0.1:9/api --timeout 0.4 "
+    local out = sh(base .. "--step-ms 5 " .. q(dir .. "/spin.lua") .. " " .. q(dir .. "/spin.lua")
+      .. " " .. q(dir .. "/count.lua"))
+    local steps, worst = out:match("steps\t(%d+)\t([%d.]+)")
+    assert.truthy(steps, out)
+    assert.truthy(out:find("out\t3\t4500001500000", 1, true), out)
+    -- a spinning script would hold a blocking host for the whole 400 ms
+    assert.is_true(tonumber(worst) < 5 + 20, "worst step " .. worst .. " ms")
+    assert.is_true(tonumber(steps) > 20, out)
+    -- step(0), as a game loop calls it: API calls still progress next to a spinner
+    local m = env.mock()
+    out = sh(DRIVER .. " --lua-dir lua --base-url " .. q(m.url) .. " --cafile " .. q(m.cafile)
+      .. " --key " .. q(env.KEY) .. " --timeout 1 --step-ms 0 " .. q(dir .. "/spin.lua")
+      .. " spec/attacks/z_benign.lua")
+    m:stop()
+    steps, worst = out:match("steps\t(%d+)\t([%d.]+)")
+    assert.truthy(out:find("out\t2\tok\ndone\t1\t3\ttime limit (1 s) exceeded\ndone\t2\t0\t",
+      1, true), out)
+    assert.is_true(tonumber(worst) < 20, "worst step(0) " .. worst .. " ms")
+    assert.is_true(tonumber(steps) > 100, out)
+  end)
+end)

@@ -1,0 +1,1222 @@
+/*
+** host.c — the script host: scripts in sandboxes (sandbox.c), their
+** API calls on curl multi, limits and capabilities.
+**
+** A script is a set of host threads (tasks) of one lua_State: its main
+** chunk, plus the functions of a taskip.parallel group. A task is READY
+** (resume it), in a CALL (an easy handle in the multi), in a TIMER
+** (sleep, or a call's rate-limit or backoff wait), or waits for its
+** CHILDREN. step() resumes ready tasks with a time slice, hands sockets
+** that poll(2) reports to curl one at a time (so a frame's budget holds
+** even with many transfers), and turns finished transfers back into
+** ready tasks; it returns within its timeout.
+**
+** One taskip_client holds the key for all scripts; the connections of
+** the multi handle are reused across scripts. Everything a script can
+** see or print is scrubbed of the key (also in its base64 and
+** percent-encoded forms) and escaped.
+*/
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "taskip_host.h"
+#include "sandbox.h"
+#include "secret.h"
+#include "origin.h"
+#include "host_internal.h"
+
+#define QUANTUM 0.010        /* seconds a task runs before others */
+#define STEP0_BUDGET 0.0006  /* what step(h, 0) may spend */
+#define STEP0_ADMIT 16       /* new transfers step(h, 0) may start: curl
+                                starts them all in one timer action */
+#define POOL_MAX 64          /* idle easy handles kept */
+#define LINE_MAX_BYTES 16384 /* one output or log line, escaped */
+#define SCRIPT_MAX_BYTES (16u << 20)
+
+typedef enum task_state {
+  T_READY, T_CALL, T_TIMER, T_CHILDREN, T_DONE
+} task_state;
+
+typedef struct task {
+  struct script *s;
+  lua_State *co;
+  int nargs;                  /* for the next resume */
+  task_state state;
+  double wake;                /* T_TIMER, monotonic */
+  host_call *box;             /* T_CALL, or T_TIMER for a call */
+  struct task *parent;
+  int pending;                /* T_CHILDREN: still running */
+  unsigned char *failed;      /* where a child reports an error */
+  struct task *next;          /* in the script's list */
+  struct task *qnext;         /* in the host's run queue */
+  int queued;
+} task;
+
+typedef struct script {
+  int id;
+  taskip_host *h;
+  sandbox *sb;
+  task *tasks;
+  int done, exit_code;
+  char reason[512];
+  long requests;
+  size_t output;
+  struct script *next;
+} script;
+
+struct taskip_host {
+  taskip_host_config cfg;
+  char *lua_dir;
+  taskip_client *client;
+  taskip_origin origin;
+  taskip_secret *masks[3];    /* the key, base64, percent-encoded */
+  host_allow *allow;
+  CURLM *multi;
+  CURLSH *share;
+  CURL *pool[POOL_MAX];
+  int npool;
+  struct pollfd *fds, *ready;
+  int nfds, capfds, capready, rr;
+  double curl_timer;          /* monotonic; < 0: none */
+  script *scripts;
+  task *qhead, *qtail;        /* ready tasks, oldest first */
+  int next_id, running;
+  int in_flight;              /* easy handles in the multi */
+  int admit;                  /* transfers this step may still start */
+  script *current;            /* whose Lua code runs now */
+};
+
+/* {======================================================= text */
+
+static void log_line(taskip_host *h, int id, int level, const char *fmt,
+                     ...);
+
+size_t host_scrub(void *sp, char *buf, size_t len) {
+  script *s = sp;
+  size_t i, n = 0;
+  for (i = 0; i < 3; i++)
+    n += taskip_secret_scrub(s->h->masks[i], buf, len);
+  return n;
+}
+
+/* Scrubs and escapes text into a malloc'd line; NULL if out of memory. */
+static char *clean_line(taskip_host *h, const char *text, size_t len,
+                        size_t *outlen) {
+  char *copy = malloc(len + 1), *line;
+  size_t cap = len * 4 + 8, i;
+  if (cap > LINE_MAX_BYTES)
+    cap = LINE_MAX_BYTES;
+  line = malloc(cap);
+  if (copy == NULL || line == NULL) {
+    free(copy);
+    free(line);
+    return NULL;
+  }
+  memcpy(copy, text, len);
+  for (i = 0; i < 3; i++)
+    taskip_secret_scrub(h->masks[i], copy, len);
+  *outlen = host_escape(copy, len, line, cap);
+  free(copy);
+  return line;
+}
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+/* JSON string body of an escaped (printable ASCII/UTF-8) line. */
+static size_t json_quote(const char *in, char *out, size_t cap) {
+  size_t o = 0;
+  for (; *in && o + 3 < cap; in++) {
+    if (*in == '"' || *in == '\\')
+      out[o++] = '\\';
+    out[o++] = *in;
+  }
+  out[o] = '\0';
+  return o;
+}
+
+/* Formats and emits one log line of script id (0: the host). */
+static void emit_log(taskip_host *h, int id, int level, const char *msg,
+                     size_t len) {
+  char *clean, *out;
+  size_t n, cap;
+  int k;
+  if (level < h->cfg.log_level)
+    return;
+  clean = clean_line(h, msg, len, &n);
+  if (clean == NULL)
+    return;
+  cap = n * 2 + 128;
+  out = malloc(cap);
+  if (out == NULL) {
+    free(clean);
+    return;
+  }
+  if (h->cfg.json_log) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    k = snprintf(out, cap, "{\"time\":%lld.%03ld,\"level\":\"%s\","
+                 "\"script\":%d,\"message\":\"", (long long)ts.tv_sec,
+                 ts.tv_nsec / 1000000, level_names[level], id);
+    k += (int)json_quote(clean, out + k, cap - (size_t)k - 3);
+    k += snprintf(out + k, cap - (size_t)k, "\"}");
+  } else {
+    k = snprintf(out, cap, "[%s] script %d: %s", level_names[level], id,
+                 clean);
+  }
+  if ((size_t)k >= cap)
+    k = (int)cap - 1;
+  if (h->cfg.log != NULL) {
+    h->cfg.log(h->cfg.ud, id, level, out, (size_t)k);
+  } else {
+    fwrite(out, 1, (size_t)k, stderr);
+    fputc('\n', stderr);
+  }
+  free(out);
+  free(clean);
+}
+
+static void log_line(taskip_host *h, int id, int level, const char *fmt,
+                     ...) {
+  char buf[1024];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  emit_log(h, id, level, buf, (size_t)n < sizeof(buf) ? (size_t)n
+                                                      : sizeof(buf) - 1);
+}
+
+/* Counts output against the limit; 1 when the script is over it. */
+static int count_output(script *s, size_t len) {
+  size_t limit = s->h->cfg.limits.output;
+  s->output += len + 1;
+  if (limit != 0 && s->output > limit) {
+    sb_kill(s->sb, SB_LIMIT_OUTPUT, "output limit (%zu bytes) exceeded",
+            limit);
+    return 1;
+  }
+  return 0;
+}
+
+/* One line of output, escaped, to the output callback or stdout. */
+static void emit_output(taskip_host *h, script *s, const char *text,
+                        size_t len) {
+  char *line;
+  size_t n;
+  line = clean_line(h, text, len, &n);
+  if (line == NULL)
+    return;
+  if (h->cfg.output != NULL) {
+    h->cfg.output(h->cfg.ud, s->id, line, n);
+  } else {
+    fwrite(line, 1, n, stdout);
+    fputc('\n', stdout);
+  }
+  free(line);
+}
+
+/* print(...): each '\n' starts a new output line (a report may hold
+** several); every other control character is escaped. */
+static int script_print(sandbox *sb, const char *text, size_t len) {
+  script *s = sb->owner;
+  const char *end = text + len, *nl;
+  if (count_output(s, len))
+    return 1;
+  for (;;) {
+    nl = memchr(text, '\n', (size_t)(end - text));
+    if (nl == NULL)
+      break;
+    emit_output(s->h, s, text, (size_t)(nl - text));
+    text = nl + 1;
+  }
+  emit_output(s->h, s, text, (size_t)(end - text));
+  return 0;
+}
+
+int host_log(void *sp, int level, const char *msg, size_t len) {
+  script *s = sp;
+  if (level < TASKIP_LOG_DEBUG || level > TASKIP_LOG_ERROR)
+    level = TASKIP_LOG_INFO;
+  if (count_output(s, len))
+    return 1;
+  emit_log(s->h, s->id, level, msg, len);
+  return 0;
+}
+
+void host_progress(void *sp, const char *msg, size_t len) {
+  script *s = sp;
+  taskip_host *h = s->h;
+  char *line;
+  size_t n;
+  if (h->cfg.progress == NULL) {
+    emit_log(h, s->id, TASKIP_LOG_DEBUG, msg, len);
+    return;
+  }
+  line = clean_line(h, msg, len, &n);
+  if (line != NULL)
+    h->cfg.progress(h->cfg.ud, s->id, line, n);
+  free(line);
+}
+
+/* }======================================================= */
+
+/* {======================================================= queue */
+
+/* Marks t ready and queues it behind the others (round robin). */
+static void make_ready(taskip_host *h, task *t) {
+  t->state = T_READY;
+  if (t->queued)
+    return;
+  t->queued = 1;
+  t->qnext = NULL;
+  if (h->qtail != NULL)
+    h->qtail->qnext = t;
+  else
+    h->qhead = t;
+  h->qtail = t;
+}
+
+static task *pop_ready(taskip_host *h) {
+  task *t = h->qhead;
+  if (t == NULL)
+    return NULL;
+  h->qhead = t->qnext;
+  if (h->qhead == NULL)
+    h->qtail = NULL;
+  t->queued = 0;
+  return t;
+}
+
+/* Takes the tasks of script s out of the queue. */
+static void unqueue_script(taskip_host *h, const struct script *s) {
+  task *t = h->qhead, *keep = NULL, *tail = NULL;
+  while (t != NULL) {
+    task *next = t->qnext;
+    if (t->s == s) {
+      t->queued = 0;
+    } else {
+      t->qnext = NULL;
+      if (tail != NULL)
+        tail->qnext = t;
+      else
+        keep = t;
+      tail = t;
+    }
+    t = next;
+  }
+  h->qhead = keep;
+  h->qtail = tail;
+}
+
+/* }======================================================= */
+
+/* {======================================================= calls */
+
+taskip_client *host_client(void *sp) {
+  return ((script *)sp)->h->client;
+}
+
+static int is_write(const char *m) {
+  return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
+}
+
+/* The path below the base URL, without the query: what --allow and
+** the dry-run log see. */
+static int relative_path(taskip_host *h, const char *path, char *out,
+                         size_t n) {
+  char err[128];
+  char *url = taskip_origin_url(&h->origin, path, NULL, err, sizeof(err));
+  size_t plen = strlen(h->origin.prefix);
+  const char *rel;
+  if (url == NULL)
+    return -1;
+  rel = strncmp(url, h->origin.prefix, plen) == 0 ? url + plen : url;
+  snprintf(out, n, "%.*s", (int)strcspn(rel, "?#"), rel[0] ? rel : "/");
+  free(url);
+  return 0;
+}
+
+/* Writes s as a JSON string body (ASCII-safe) into out. */
+static void json_text(const char *s, char *out, size_t n) {
+  size_t o = 0;
+  for (; *s && o + 7 < n; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') {
+      out[o++] = '\\';
+      out[o++] = (char)c;
+    } else if (c < 0x20 || c >= 0x7F) {
+      o += (size_t)snprintf(out + o, n - o, "\\u%04x", c);
+    } else {
+      out[o++] = (char)c;
+    }
+  }
+  out[o] = '\0';
+}
+
+host_begin host_request_begin(void *sp, const taskip_request *req,
+                              host_call *box, char *msg, size_t msglen) {
+  script *s = sp;
+  taskip_host *h = s->h;
+  taskip_request r = *req;
+  char method[8], rel[1024], err[256];
+  size_t i;
+  taskip_call *call;
+  for (i = 0; i + 1 < sizeof(method) && req->method[i]; i++)
+    method[i] = (char)toupper((unsigned char)req->method[i]);
+  method[i] = '\0';
+  r.method = method;
+  call = taskip_call_new(h->client, &r, err, sizeof(err));
+  if (call == NULL) {
+    snprintf(msg, msglen, "%s", err);
+    return HOST_BEGIN_REFUSED;
+  }
+  if (relative_path(h, req->path, rel, sizeof(rel)) != 0) {
+    taskip_call_free(call);
+    snprintf(msg, msglen, "path refused");
+    return HOST_BEGIN_REFUSED;
+  }
+  if (!host_allow_check(h->allow, method, rel)) {
+    taskip_call_free(call);
+    log_line(h, s->id, TASKIP_LOG_WARN, "denied: %s %s (not in --allow)",
+             method, rel);
+    snprintf(msg, msglen, "%s %s is not allowed for this script", method,
+             rel);
+    return HOST_BEGIN_DENIED;
+  }
+  if (h->cfg.dry_run && is_write(method)) {
+    char path_json[512];
+    taskip_call_free(call);
+    log_line(h, s->id, TASKIP_LOG_INFO, "dry-run: %s %s%s%s%.*s", method,
+             rel, req->query ? "?" : "", req->query ? req->query : "",
+             req->body ? (int)(req->body_len < 600 ? req->body_len : 600) : 0,
+             req->body ? req->body : "");
+    json_text(rel, path_json, sizeof(path_json));
+    snprintf(msg, msglen, "{\"dry_run\":true,\"method\":\"%s\","
+             "\"path\":\"%s\"}", method, path_json);
+    return HOST_BEGIN_DRY_RUN;
+  }
+  if (h->cfg.limits.requests != 0 && s->requests >= h->cfg.limits.requests) {
+    taskip_call_free(call);
+    sb_kill(s->sb, SB_LIMIT_REQUESTS, "request limit (%ld) exceeded",
+            h->cfg.limits.requests);
+    snprintf(msg, msglen, "%s", s->sb->reason);
+    return HOST_BEGIN_LIMIT;
+  }
+  s->requests++;
+  log_line(h, s->id, TASKIP_LOG_DEBUG, "%s %s", method, rel);
+  box->call = call;
+  box->script = s;
+  return HOST_BEGIN_SEND;
+}
+
+const taskip_result *host_call_result(const host_call *box) {
+  return taskip_call_result(box->call);
+}
+
+static CURL *pool_get(taskip_host *h) {
+  if (h->npool > 0)
+    return h->pool[--h->npool];
+  return curl_easy_init();
+}
+
+static void pool_put(taskip_host *h, CURL *e) {
+  if (h->npool < POOL_MAX)
+    h->pool[h->npool++] = e;
+  else
+    curl_easy_cleanup(e);
+}
+
+/* Takes the call's handle out of the multi, if it is in. */
+static void call_detach(host_call *box) {
+  script *s = box->script;
+  if (box->easy != NULL && s != NULL) {
+    curl_multi_remove_handle(s->h->multi, box->easy);
+    pool_put(s->h, box->easy);
+    s->h->in_flight--;
+  }
+  box->easy = NULL;
+}
+
+void host_call_release(host_call *box) {
+  call_detach(box);
+  taskip_call_free(box->call);
+  box->call = NULL;
+  if (box->task != NULL)
+    ((task *)box->task)->box = NULL;
+  box->task = NULL;
+}
+
+/* Moves the call of task t on: send it, wait, or wake the task. A call
+** not yet on the wire waits for the next step once this step has
+** started its share of transfers. */
+static void call_advance(taskip_host *h, task *t) {
+  host_call *box = t->box;
+  if (t->state != T_CALL && h->admit <= 0) {
+    t->state = T_TIMER;
+    t->wake = sb_clock();
+    return;
+  }
+  for (;;) {
+    double wake = 0, now = taskip_now();
+    CURLcode rc;
+    CURL *e;
+    switch (taskip_call_step(box->call, now, &wake)) {
+    case TASKIP_STEP_DONE:
+      make_ready(h, t);
+      return;
+    case TASKIP_STEP_WAIT:
+      t->state = T_TIMER;
+      t->wake = sb_clock() + (wake - now);
+      return;
+    case TASKIP_STEP_SEND:
+      e = pool_get(h);
+      rc = e != NULL ? taskip_call_prepare(box->call, e) : CURLE_OUT_OF_MEMORY;
+      if (rc == CURLE_OK) {
+        curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)box);
+        curl_easy_setopt(e, CURLOPT_SHARE, h->share);
+        if (curl_multi_add_handle(h->multi, e) == CURLM_OK) {
+          h->in_flight++;
+          h->admit--;
+          box->easy = e;
+          t->state = T_CALL;
+          return;
+        }
+        rc = CURLE_OUT_OF_MEMORY;
+      }
+      taskip_call_finish(box->call, e, rc, taskip_now());
+      if (e != NULL)
+        pool_put(h, e);
+      break;
+    }
+  }
+}
+
+/* Hands finished transfers back to their calls. */
+static void collect_done(taskip_host *h) {
+  CURLMsg *m;
+  int left;
+  while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
+    host_call *box = NULL;
+    task *t;
+    if (m->msg != CURLMSG_DONE)
+      continue;
+    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&box);
+    if (box == NULL || box->easy != m->easy_handle) {
+      curl_multi_remove_handle(h->multi, m->easy_handle);
+      continue;
+    }
+    taskip_call_finish(box->call, m->easy_handle, m->data.result,
+                       taskip_now());
+    call_detach(box);
+    t = box->task;
+    if (t != NULL)
+      call_advance(h, t);
+  }
+}
+
+/* }======================================================= */
+
+/* {======================================================= sockets */
+
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *ud,
+                     void *sp) {
+  taskip_host *h = ud;
+  int i;
+  short ev = 0;
+  (void)e;
+  (void)sp;
+  for (i = 0; i < h->nfds; i++)
+    if (h->fds[i].fd == fd)
+      break;
+  if (what == CURL_POLL_REMOVE) {
+    if (i < h->nfds)
+      h->fds[i] = h->fds[--h->nfds];
+    return 0;
+  }
+  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+    ev |= POLLIN;
+  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+    ev |= POLLOUT;
+  if (i == h->nfds) {
+    if (h->nfds == h->capfds) {
+      int cap = h->capfds ? h->capfds * 2 : 16;
+      struct pollfd *a = realloc(h->fds, (size_t)cap * sizeof(*a));
+      if (a == NULL)
+        return -1;
+      h->fds = a;
+      h->capfds = cap;
+    }
+    h->nfds++;
+    h->fds[i].fd = fd;
+  }
+  h->fds[i].events = ev;
+  h->fds[i].revents = 0;
+  return 0;
+}
+
+static int on_timer(CURLM *m, long ms, void *ud) {
+  taskip_host *h = ud;
+  (void)m;
+  h->curl_timer = ms < 0 ? -1 : sb_clock() + (double)ms / 1000.0;
+  return 0;
+}
+
+/*
+** Waits up to `wait` seconds for socket activity, then gives each
+** ready socket to curl, one at a time, until `until` passes (the rest
+** stay ready for the next call: poll is level-triggered).
+*/
+static void drive_io(taskip_host *h, double wait, double until) {
+  int n = h->nfds, i, running, ms;
+  double now = sb_clock();
+  if (h->curl_timer >= 0 && h->curl_timer - now < wait)
+    wait = h->curl_timer - now;
+  ms = wait > 0 ? (int)ceil(wait * 1000) : 0;
+  if (n > h->capready) {            /* never reallocated while in use */
+    struct pollfd *r = realloc(h->ready, (size_t)h->capfds * sizeof(*r));
+    if (r == NULL)
+      return;
+    h->ready = r;
+    h->capready = h->capfds;
+  }
+  if (n > 0)
+    memcpy(h->ready, h->fds, (size_t)n * sizeof(*h->ready));
+  if (n > 0 || ms > 0) {
+    if (poll(n > 0 ? h->ready : NULL, (nfds_t)n, ms) < 0 && errno != EINTR)
+      n = 0;
+  }
+  for (i = 0; i < n; i++) {
+    struct pollfd *p = &h->ready[(i + h->rr) % n];
+    int ev = 0;
+    if (p->revents == 0)
+      continue;
+    if (p->revents & POLLIN)
+      ev |= CURL_CSELECT_IN;
+    if (p->revents & POLLOUT)
+      ev |= CURL_CSELECT_OUT;
+    if (p->revents & (POLLERR | POLLHUP | POLLNVAL))
+      ev |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(h->multi, p->fd, ev, &running);
+    collect_done(h);
+    if (sb_clock() >= until) {
+      h->rr = (h->rr + i + 1) % n;
+      break;
+    }
+  }
+  if (h->curl_timer >= 0 && sb_clock() >= h->curl_timer) {
+    h->curl_timer = -1;
+    curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
+  collect_done(h);
+}
+
+/* }======================================================= */
+
+/* {======================================================= scripts */
+
+static script *find_script(taskip_host *h, int id) {
+  script *s;
+  for (s = h->scripts; s != NULL; s = s->next)
+    if (s->id == id)
+      return s;
+  return NULL;
+}
+
+/* Ends a script: cancels its calls, closes its state, keeps the
+** verdict (escaped and scrubbed, one line). */
+static void finish_script(script *s, int code, const char *reason) {
+  taskip_host *h = s->h;
+  task *t, *next;
+  char *line;
+  size_t n;
+  if (s->done)
+    return;
+  for (t = s->tasks; t != NULL; t = t->next)
+    if (t->box != NULL)
+      host_call_release(t->box);
+  unqueue_script(h, s);
+  s->exit_code = code;
+  line = clean_line(h, reason, strlen(reason), &n);
+  snprintf(s->reason, sizeof(s->reason), "%s", line ? line : reason);
+  free(line);
+  sb_free(s->sb);
+  s->sb = NULL;
+  for (t = s->tasks; t != NULL; t = next) {
+    next = t->next;
+    free(t);
+  }
+  s->tasks = NULL;
+  s->done = 1;
+  h->running--;
+  if (code == TASKIP_EXIT_OK)
+    log_line(h, s->id, TASKIP_LOG_DEBUG, "finished");
+  else
+    log_line(h, s->id, TASKIP_LOG_DEBUG, "%s (exit %d)", s->reason, code);
+}
+
+static void finish_killed(script *s) {
+  finish_script(s, TASKIP_EXIT_LIMIT, s->sb->reason);
+}
+
+static task *add_task(script *s, lua_State *co, int nargs, task *parent,
+                      unsigned char *failed) {
+  task *t = calloc(1, sizeof(*t));
+  if (t == NULL)
+    return NULL;
+  t->s = s;
+  t->co = co;
+  t->nargs = nargs;
+  t->parent = parent;
+  t->failed = failed;
+  t->next = s->tasks;
+  s->tasks = t;
+  make_ready(s->h, t);
+  return t;
+}
+
+/* Takes the op a task yielded for. */
+static void take_op(taskip_host *h, task *t) {
+  script *s = t->s;
+  sb_op op = s->sb->op;
+  memset(&s->sb->op, 0, sizeof(s->sb->op));
+  switch (op.kind) {
+  case SB_OP_REQUEST:
+    t->box = op.data;
+    t->box->task = t;
+    call_advance(h, t);
+    break;
+  case SB_OP_SLEEP:
+    t->state = T_TIMER;
+    t->wake = sb_clock() + op.seconds;
+    break;
+  case SB_OP_CHILDREN: {
+    host_group *g = op.data;
+    int i;
+    t->state = T_CHILDREN;
+    t->pending = g->n;
+    for (i = 0; i < g->n; i++) {
+      if (add_task(s, g->threads[i], 0, t, &g->failed[i]) == NULL) {
+        sb_kill(s->sb, SB_LIMIT_MEMORY, "host out of memory");
+        return;
+      }
+    }
+    break;
+  }
+  case SB_OP_NONE:
+    break;
+  }
+}
+
+/* A child task ended: keep one value (result or error) for parallel. */
+static void child_done(taskip_host *h, task *t, int failed, int nres) {
+  lua_State *co = t->co;
+  if (failed) {
+    lua_copy(co, -1, 1);
+    lua_settop(co, 1);
+  } else if (nres > 0) {
+    lua_copy(co, -nres, 1);
+    lua_settop(co, 1);
+  } else {
+    lua_settop(co, 0);
+    lua_settop(co, 1);
+  }
+  *t->failed = (unsigned char)failed;
+  sb_forget(t->s->sb, co);
+  t->state = T_DONE;
+  if (--t->parent->pending == 0)
+    make_ready(h, t->parent);
+}
+
+/* Resumes task t for one slice and deals with how it stopped. */
+static void run_task(taskip_host *h, task *t, double slice_end) {
+  script *s = t->s;
+  sandbox *sb = s->sb;
+  int nres = 0, st, nargs = t->nargs;
+  char why[400];
+  t->nargs = 0;
+  t->state = T_DONE;                       /* until it says otherwise */
+  h->current = s;
+  sb->task = t->co;
+  sb_arm(sb, t->co, slice_end);
+  st = lua_resume(t->co, NULL, nargs, &nres);
+  sb->task = NULL;
+  h->current = NULL;
+  if (sb->killed != SB_LIMIT_NONE) {
+    finish_killed(s);
+    return;
+  }
+  if (st == LUA_YIELD) {
+    if (sb->slice_yield) {
+      sb->slice_yield = 0;
+      lua_pop(t->co, nres);
+      make_ready(h, t);
+      return;
+    }
+    if (sb_is_host_yield(t->co, nres)) {
+      lua_pop(t->co, nres);
+      take_op(h, t);
+      if (sb->killed != SB_LIMIT_NONE)
+        finish_killed(s);
+      return;
+    }
+    finish_script(s, TASKIP_EXIT_ERROR, "attempt to yield from outside "
+                  "a coroutine");
+    return;
+  }
+  if (st == LUA_ERRMEM) {
+    sb_kill(sb, SB_LIMIT_MEMORY, "memory limit (%zu MB) exceeded",
+            sb->mem_script_cap >> 20);
+    finish_killed(s);
+    return;
+  }
+  if (t->parent != NULL) {
+    child_done(h, t, st != LUA_OK, nres);
+    return;
+  }
+  if (st != LUA_OK) {
+    sb_describe_error(sb, t->co, why, sizeof(why));
+    finish_script(s, TASKIP_EXIT_ERROR, why);
+  } else if (sb_describe_return(sb, t->co, nres, why, sizeof(why))) {
+    finish_script(s, TASKIP_EXIT_ERROR, why);
+  } else {
+    finish_script(s, TASKIP_EXIT_OK, "");
+  }
+}
+
+/* Drops the records of finished children. */
+static void sweep_tasks(script *s) {
+  task **p = &s->tasks;
+  while (*p != NULL) {
+    task *t = *p;
+    if (t->state == T_DONE && t->parent != NULL) {
+      *p = t->next;
+      free(t);
+    } else {
+      p = &t->next;
+    }
+  }
+}
+
+/* Kills scripts past their wall-clock limit; wakes due timers.
+** Returns the earliest future wake-up (monotonic), or 0. */
+static double run_timers(taskip_host *h, double now) {
+  script *s;
+  task *t;
+  double next = 0;
+  for (s = h->scripts; s != NULL; s = s->next) {
+    if (s->done)
+      continue;
+    if (s->sb->deadline != 0 && now >= s->sb->deadline) {
+      sb_kill(s->sb, SB_LIMIT_TIME, "time limit (%g s) exceeded",
+              s->sb->time_limit);
+      finish_killed(s);
+      continue;
+    }
+    if (s->sb->killed != SB_LIMIT_NONE) {     /* taskip_host_kill */
+      finish_killed(s);
+      continue;
+    }
+    if (s->sb->deadline != 0 && (next == 0 || s->sb->deadline < next))
+      next = s->sb->deadline;
+    for (t = s->tasks; t != NULL; t = t->next) {
+      if (t->state != T_TIMER)
+        continue;
+      if (t->wake <= now) {
+        if (t->box != NULL)
+          call_advance(h, t);
+        else
+          make_ready(h, t);
+      }
+      if (t->state == T_TIMER && (next == 0 || t->wake < next))
+        next = t->wake;
+    }
+  }
+  return next;
+}
+
+/* Resumes the tasks ready now, each once and oldest first, until
+** `until`. Returns how many are ready afterwards. */
+static int run_ready(taskip_host *h, double until) {
+  task *t, *last = h->qtail;
+  int left = 0;
+  script *s;
+  while (last != NULL && (t = h->qhead) != NULL) {
+    double now = sb_clock();
+    int end = t == last;
+    if (now >= until)
+      break;
+    pop_ready(h);
+    if (t->state == T_READY && !t->s->done)
+      run_task(h, t, now + QUANTUM < until ? now + QUANTUM : until);
+    if (end)
+      break;
+  }
+  for (s = h->scripts; s != NULL; s = s->next)
+    if (!s->done)
+      sweep_tasks(s);
+  for (t = h->qhead; t != NULL; t = t->qnext)
+    left++;
+  return left;
+}
+
+int taskip_host_step(taskip_host *h, int timeout_ms) {
+  double start = sb_clock();
+  double end = start + (timeout_ms > 0 ? timeout_ms / 1000.0 : 0);
+  double budget = timeout_ms > 0 ? end : start + STEP0_BUDGET;
+  /* step(0): scripts get part of the budget, so I/O always gets a turn */
+  double lua_until = timeout_ms > 0 ? end : start + STEP0_BUDGET * 0.6;
+  h->admit = timeout_ms > 0 ? INT_MAX : STEP0_ADMIT;
+  for (;;) {
+    double now = sb_clock(), next, wait;
+    int ready;
+    run_timers(h, now);
+    ready = run_ready(h, lua_until);
+    drive_io(h, 0, budget);
+    if (h->running == 0)
+      break;
+    now = sb_clock();
+    next = run_timers(h, now);
+    if (ready > 0 || h->running == 0) {
+      if (now >= budget || h->running == 0)
+        break;
+      continue;
+    }
+    if (now >= end)
+      break;
+    wait = end - now;
+    if (next != 0 && next - now < wait)
+      wait = next - now;
+    drive_io(h, wait > 0 ? wait : 0, end);
+  }
+  return h->running;
+}
+
+int taskip_host_in_flight(const taskip_host *h) {
+  return h->in_flight;
+}
+
+/* }======================================================= */
+
+/* {======================================================= api */
+
+void taskip_host_config_init(taskip_host_config *cfg) {
+  memset(cfg, 0, sizeof(*cfg));
+  taskip_config_init(&cfg->client);
+  cfg->limits.timeout = 300;
+  cfg->limits.memory = 64u << 20;
+  cfg->limits.output = 1u << 20;
+  cfg->log_level = TASKIP_LOG_INFO;
+  cfg->max_connections = 16;
+}
+
+static char *dupstr(const char *s) {
+  char *d;
+  size_t n;
+  if (s == NULL)
+    return NULL;
+  n = strlen(s) + 1;
+  d = malloc(n);
+  if (d != NULL)
+    memcpy(d, s, n);
+  return d;
+}
+
+/* The key's other spellings a server might echo. */
+static int make_masks(taskip_host *h, const char *key, size_t len) {
+  static const char b64[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i, o = 0, cap = (len + 2) / 3 * 4 + 1;
+  char *enc = malloc(cap), *esc;
+  h->masks[0] = taskip_secret_new(key, len);
+  if (enc == NULL || h->masks[0] == NULL) {
+    free(enc);
+    return -1;
+  }
+  for (i = 0; i < len; i += 3) {
+    unsigned v = (unsigned char)key[i] << 16;
+    if (i + 1 < len)
+      v |= (unsigned char)key[i + 1] << 8;
+    if (i + 2 < len)
+      v |= (unsigned char)key[i + 2];
+    enc[o++] = b64[(v >> 18) & 63];
+    enc[o++] = b64[(v >> 12) & 63];
+    enc[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+    enc[o++] = i + 2 < len ? b64[v & 63] : '=';
+  }
+  h->masks[1] = taskip_secret_new(enc, o);
+  taskip_wipe(enc, cap);
+  free(enc);
+  esc = curl_easy_escape(NULL, key, (int)len);
+  if (esc != NULL) {
+    if (strlen(esc) != len)
+      h->masks[2] = taskip_secret_new(esc, strlen(esc));
+    taskip_wipe(esc, strlen(esc));
+    curl_free(esc);
+  }
+  return 0;
+}
+
+/* The installed modules, unless configured. */
+static const char *default_lua_dir(void) {
+#ifdef TASKIP_LUA_MODULE_DIR
+  return TASKIP_LUA_MODULE_DIR;
+#else
+  return "/usr/local/share/lua/5.4";
+#endif
+}
+
+taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
+                             size_t errlen) {
+  taskip_host *h;
+  char keybuf[4096];
+  const char *key = cfg->key;
+  size_t keylen = cfg->key_len;
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    snprintf(err, errlen, "libcurl failed to initialise");
+    return NULL;
+  }
+  h = calloc(1, sizeof(*h));
+  if (h == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  h->cfg = *cfg;
+  h->cfg.allow = NULL;
+  h->cfg.key = NULL;
+  h->cfg.key_len = 0;
+  h->cfg.client.base_url = NULL;
+  h->cfg.client.cafile = NULL;
+  h->curl_timer = -1;
+  h->lua_dir = dupstr(cfg->lua_dir ? cfg->lua_dir : default_lua_dir());
+  h->cfg.lua_dir = h->lua_dir;
+  if (key == NULL && cfg->key_fn != NULL) {
+    long n = cfg->key_fn(cfg->key_ud, keybuf, sizeof(keybuf));
+    if (n > 0 && (size_t)n <= sizeof(keybuf)) {
+      key = keybuf;
+      keylen = (size_t)n;
+    }
+  } else if (key != NULL && keylen == 0) {
+    keylen = strlen(key);
+  }
+  if (key == NULL || keylen == 0) {
+    snprintf(err, errlen, "no secret key");
+    goto fail;
+  }
+  h->client = taskip_client_new(&cfg->client, key, keylen, err, errlen);
+  if (h->client == NULL)
+    goto fail;
+  if (make_masks(h, key, keylen) != 0) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
+  taskip_wipe(keybuf, sizeof(keybuf));
+  if (taskip_origin_parse(&h->origin, cfg->client.base_url
+                                          ? cfg->client.base_url
+                                          : TASKIP_DEFAULT_BASE_URL,
+                          cfg->client.allow_http, err, errlen) != 0)
+    goto fail;
+  if (cfg->allow != NULL && cfg->allow[0] != '\0') {
+    h->allow = host_allow_parse(cfg->allow, err, errlen);
+    if (h->allow == NULL)
+      goto fail;
+  }
+  h->multi = curl_multi_init();
+  h->share = curl_share_init();
+  if (h->lua_dir == NULL || h->multi == NULL || h->share == NULL) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
+  curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+  curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+  curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+  curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                    (long)(cfg->max_connections > 0 ? cfg->max_connections
+                                                    : 16));
+  /* keep them all when idle: a new TLS connection costs a frame */
+  curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
+                    (long)(cfg->max_connections > 0 ? cfg->max_connections
+                                                    : 16));
+  return h;
+fail:
+  taskip_wipe(keybuf, sizeof(keybuf));
+  taskip_host_free(h);
+  return NULL;
+}
+
+int taskip_host_spawn_buffer(taskip_host *h, const char *name,
+                             const char *code, size_t len,
+                             const char *const *argv, int argc, char *err,
+                             size_t errlen) {
+  script *s = calloc(1, sizeof(*s));
+  sb_config sc;
+  lua_State *co;
+  int nargs = 0;
+  char chunkname[512], why[512];
+  if (s == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  s->h = h;
+  memset(&sc, 0, sizeof(sc));
+  sc.mem_cap = h->cfg.limits.memory;
+  sc.instructions = h->cfg.limits.instructions;
+  sc.lua_dir = h->lua_dir;
+  sc.base_url = h->origin.prefix;
+  sc.open_core = hostcore_open;
+  sc.install = hostcore_install;
+  sc.owner = s;
+  sc.print = script_print;
+  s->sb = sb_new(&sc, err, errlen);
+  if (s->sb == NULL) {
+    free(s);
+    return -1;
+  }
+  s->id = ++h->next_id;
+  s->next = h->scripts;
+  h->scripts = s;
+  h->running++;
+  s->sb->time_limit = h->cfg.limits.timeout;
+  if (h->cfg.limits.timeout > 0)
+    s->sb->deadline = sb_clock() + h->cfg.limits.timeout;
+  if (name[0] == '@' || name[0] == '=')
+    snprintf(chunkname, sizeof(chunkname), "%s", name);
+  else
+    snprintf(chunkname, sizeof(chunkname), "=%s", name);
+  co = sb_spawn(s->sb, code, len, chunkname, argv, argc, &nargs, why,
+                sizeof(why));
+  if (co == NULL || add_task(s, co, nargs, NULL, NULL) == NULL) {
+    finish_script(s, TASKIP_EXIT_ERROR, co == NULL ? why : "out of memory");
+    return s->id;
+  }
+  log_line(h, s->id, TASKIP_LOG_DEBUG, "started %s", chunkname + 1);
+  return s->id;
+}
+
+int taskip_host_spawn_file(taskip_host *h, const char *path,
+                           const char *const *argv, int argc, char *err,
+                           size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL, name[512];
+  size_t len = 0, cap = 0;
+  int id;
+  if (f == NULL) {
+    snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+    return -1;
+  }
+  for (;;) {
+    size_t got;
+    if (len == cap) {
+      char *b;
+      cap = cap ? cap * 2 : 8192;
+      if (cap > SCRIPT_MAX_BYTES + 1 || (b = realloc(buf, cap)) == NULL) {
+        snprintf(err, errlen, "%s: too large or out of memory", path);
+        free(buf);
+        fclose(f);
+        return -1;
+      }
+      buf = b;
+    }
+    got = fread(buf + len, 1, cap - len, f);
+    if (got == 0)
+      break;
+    len += got;
+  }
+  if (ferror(f)) {
+    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    free(buf);
+    fclose(f);
+    return -1;
+  }
+  fclose(f);
+  snprintf(name, sizeof(name), "@%s", path);
+  id = taskip_host_spawn_buffer(h, name, buf ? buf : "", len, argv, argc,
+                                err, errlen);
+  free(buf);
+  return id;
+}
+
+taskip_script_status taskip_host_status(taskip_host *h, int id,
+                                        const char **reason,
+                                        int *exit_code) {
+  script *s = find_script(h, id);
+  if (s == NULL)
+    return TASKIP_SCRIPT_UNKNOWN;
+  if (!s->done)
+    return TASKIP_SCRIPT_RUNNING;
+  if (reason != NULL)
+    *reason = s->reason;
+  if (exit_code != NULL)
+    *exit_code = s->exit_code;
+  return TASKIP_SCRIPT_DONE;
+}
+
+int taskip_host_kill(taskip_host *h, int id) {
+  script *s = find_script(h, id);
+  if (s == NULL || s->done)
+    return -1;
+  sb_kill(s->sb, SB_LIMIT_KILLED, "killed by the host");
+  if (h->current != s)
+    finish_killed(s);
+  return 0;
+}
+
+void taskip_host_release(taskip_host *h, int id) {
+  script **p = &h->scripts;
+  while (*p != NULL) {
+    if ((*p)->id == id && (*p)->done) {
+      script *s = *p;
+      *p = s->next;
+      free(s);
+      return;
+    }
+    p = &(*p)->next;
+  }
+}
+
+void taskip_host_free(taskip_host *h) {
+  script *s, *next;
+  int i;
+  if (h == NULL)
+    return;
+  for (s = h->scripts; s != NULL; s = next) {
+    next = s->next;
+    if (!s->done) {
+      sb_kill(s->sb, SB_LIMIT_KILLED, "killed by the host");
+      finish_killed(s);
+    }
+    free(s);
+  }
+  for (i = 0; i < h->npool; i++)
+    curl_easy_cleanup(h->pool[i]);
+  if (h->multi != NULL)
+    curl_multi_cleanup(h->multi);
+  if (h->share != NULL)
+    curl_share_cleanup(h->share);
+  taskip_client_free(h->client);
+  for (i = 0; i < 3; i++)
+    taskip_secret_free(h->masks[i]);
+  taskip_origin_free(&h->origin);
+  host_allow_free(h->allow);
+  free(h->fds);
+  free(h->ready);
+  free(h->lua_dir);
+  free(h);
+}
+
+/* }======================================================= */

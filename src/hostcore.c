@@ -1,0 +1,437 @@
+/*
+** hostcore.c — `taskip.core` inside the sandbox, plus the host globals
+** (sleep, log, taskip.parallel).
+**
+** The Lua facade (lua/taskip/init.lua) is loaded unchanged on top of
+** this module, so a script's `taskip` has every method, resource method
+** and paginator of the library. The difference is underneath:
+** client:request() does not perform the call; it plans it with the
+** host (which applies --allow, --dry-run and the request limit), then
+** yields the script's coroutine to the host until curl multi has the
+** answer, and returns the same result table as the blocking binding
+** (ltaskip.c). The key is never a Lua value here: the host's client
+** holds it in C memory, and response bodies are scrubbed of it before
+** they become Lua strings.
+*/
+#include <math.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "taskip.h"
+#include "ratelimit.h"
+#include "sandbox.h"
+#include "host_internal.h"
+#include "taskip_host.h"
+
+#define CLIENT_MT "taskip.host.client"
+#define CALL_MT "taskip.host.call"
+#define GROUP_MT "taskip.host.group"
+#define MAX_PARALLEL 10000
+
+typedef struct hclient {
+  void *script;
+  int closed;
+} hclient;
+
+/* {======================================================= results */
+
+static void set_int(lua_State *L, const char *k, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+/* Pushes a copy of s (n bytes) with the key scrubbed from it. */
+static void push_scrubbed(lua_State *L, void *script, const char *s,
+                          size_t n) {
+  luaL_Buffer b;
+  char *p = luaL_buffinitsize(L, &b, n);
+  memcpy(p, s, n);
+  host_scrub(script, p, n);
+  luaL_pushresultsize(&b, n);
+}
+
+/* {ok, kind, status, message, retry_after, body, headers, attempts},
+** as ltaskip.c's push_result. */
+static void push_result(lua_State *L, void *script, const taskip_result *r) {
+  size_t i;
+  lua_createtable(L, 0, 10);
+  lua_pushboolean(L, r->kind == TASKIP_OK);
+  lua_setfield(L, -2, "ok");
+  lua_pushstring(L, taskip_kind_name(r->kind));
+  lua_setfield(L, -2, "kind");
+  set_int(L, "status", r->status);
+  set_int(L, "attempts", r->attempts);
+  if (r->kind != TASKIP_OK) {
+    push_scrubbed(L, script, r->message, strlen(r->message));
+    lua_setfield(L, -2, "message");
+  }
+  if (r->retry_after >= 0) {
+    lua_pushnumber(L, r->retry_after);
+    lua_setfield(L, -2, "retry_after");
+  }
+  push_scrubbed(L, script, r->body ? r->body : "", r->body ? r->body_len : 0);
+  lua_setfield(L, -2, "body");
+  lua_createtable(L, 0, (int)r->header_count);
+  for (i = 0; i < r->header_count; i++) {
+    push_scrubbed(L, script, r->headers[i].value,
+                  strlen(r->headers[i].value));
+    lua_setfield(L, -2, r->headers[i].name);
+  }
+  lua_setfield(L, -2, "headers");
+}
+
+/* A result made up by the host: a denied call, or a dry-run write. */
+static void push_synthetic(lua_State *L, int ok, const char *kind,
+                           long status, const char *message,
+                           const char *body) {
+  lua_createtable(L, 0, 8);
+  lua_pushboolean(L, ok);
+  lua_setfield(L, -2, "ok");
+  lua_pushstring(L, kind);
+  lua_setfield(L, -2, "kind");
+  set_int(L, "status", status);
+  set_int(L, "attempts", 0);
+  if (message != NULL) {
+    lua_pushstring(L, message);
+    lua_setfield(L, -2, "message");
+  }
+  lua_pushstring(L, body);
+  lua_setfield(L, -2, "body");
+  lua_newtable(L);
+  lua_setfield(L, -2, "headers");
+}
+
+/* }======================================================= */
+
+/* {======================================================= client */
+
+static hclient *check_client(lua_State *L) {
+  hclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+  sb_check(L);
+  if (c->closed)
+    luaL_error(L, "taskip: client is closed");
+  return c;
+}
+
+/* core.new(options) -> client; the host holds key and base URL. */
+static int core_new(lua_State *L) {
+  hclient *c;
+  sb_check(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  c = lua_newuserdatauv(L, sizeof(*c), 0);
+  c->script = sb_of(L)->owner;
+  c->closed = 0;
+  luaL_setmetatable(L, CLIENT_MT);
+  return 1;
+}
+
+static int call_gc(lua_State *L) {
+  host_call *box = luaL_checkudata(L, 1, CALL_MT);
+  host_call_release(box);
+  return 0;
+}
+
+static int request_k(lua_State *L, int status, lua_KContext ctx) {
+  host_call *box = lua_touserdata(L, (int)ctx);
+  (void)status;
+  sb_op_resumed(L);
+  sb_check(L);
+  push_result(L, box->script, host_call_result(box));
+  host_call_release(box);
+  return 1;
+}
+
+/*
+** client:request(method, path [, query [, body]]) -> result table.
+** Yields to the host until the call is done. A path that could leave
+** the pinned origin raises, as in the blocking binding.
+*/
+static int client_request(lua_State *L) {
+  hclient *c = check_client(L);
+  taskip_request req;
+  host_call *box;
+  char msg[512];
+  req.method = luaL_checkstring(L, 2);
+  req.path = luaL_checkstring(L, 3);
+  req.query = luaL_optstring(L, 4, NULL);
+  req.body = luaL_optlstring(L, 5, NULL, &req.body_len);
+  lua_settop(L, 5);
+  box = lua_newuserdatauv(L, sizeof(*box), 0);          /* index 6 */
+  memset(box, 0, sizeof(*box));
+  luaL_setmetatable(L, CALL_MT);
+  switch (host_request_begin(c->script, &req, box, msg, sizeof(msg))) {
+  case HOST_BEGIN_SEND:
+    return sb_host_yield(L, SB_OP_REQUEST, box, 0, 6, request_k);
+  case HOST_BEGIN_DENIED:
+    push_synthetic(L, 0, "denied", 0, msg, "");
+    return 1;
+  case HOST_BEGIN_DRY_RUN:
+    push_synthetic(L, 1, "ok", 200, NULL, msg);
+    return 1;
+  case HOST_BEGIN_LIMIT:
+    sb_check(L);
+    break;
+  case HOST_BEGIN_REFUSED:
+    break;
+  }
+  lua_pushfstring(L, "taskip: %s", msg);      /* the facade adds where */
+  return lua_error(L);
+}
+
+static void push_figures(lua_State *L, const taskip_rate_figures *f) {
+  lua_createtable(L, 0, 5);
+  set_int(L, "limit", f->limit);
+  set_int(L, "remaining", f->remaining);
+  set_int(L, "reset", (lua_Integer)f->reset_at);
+}
+
+static int client_rate_limit(lua_State *L) {
+  hclient *c = check_client(L);
+  taskip_rate_figures budget, burst;
+  double wait = taskip_client_rate(host_client(c->script), taskip_now(),
+                                   &budget, &burst);
+  push_figures(L, &budget);
+  lua_pushnumber(L, wait);
+  lua_setfield(L, -2, "wait");
+  push_figures(L, &burst);
+  lua_setfield(L, -2, "burst");
+  return 1;
+}
+
+/* close(), __close: the host's client stays; this handle stops. */
+static int client_close(lua_State *L) {
+  hclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+  c->closed = 1;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int client_tostring(lua_State *L) {
+  hclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+  lua_pushstring(L, c->closed ? "taskip.client (closed)"
+                              : "taskip.client (host)");
+  return 1;
+}
+
+static int core_escape(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  luaL_Buffer b;
+  size_t i;
+  static const char hex[] = "0123456789ABCDEF";
+  luaL_buffinit(L, &b);
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      luaL_addchar(&b, (char)c);
+    } else {
+      luaL_addchar(&b, '%');
+      luaL_addchar(&b, hex[c >> 4]);
+      luaL_addchar(&b, hex[c & 15]);
+    }
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+static int core_now(lua_State *L) {
+  lua_pushnumber(L, taskip_now());
+  return 1;
+}
+
+/* }======================================================= */
+
+/* {======================================================= globals */
+
+static int sleep_k(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  sb_op_resumed(L);
+  sb_check(L);
+  return 0;
+}
+
+/* sleep(seconds): parks the script; 0 just lets others run. */
+static int host_sleep(lua_State *L) {
+  double s = luaL_checknumber(L, 1);
+  sb_check(L);
+  luaL_argcheck(L, s >= 0 && s < 1e9, 1, "seconds out of range");
+  return sb_host_yield(L, SB_OP_SLEEP, NULL, s, 0, sleep_k);
+}
+
+/* log.<level>(...): the arguments as print joins them, to the host. */
+static int host_log_lua(lua_State *L) {
+  int level = (int)lua_tointeger(L, lua_upvalueindex(1));
+  int i, n = lua_gettop(L);
+  luaL_Buffer b;
+  size_t len;
+  const char *s;
+  sb_check(L);
+  luaL_buffinit(L, &b);
+  for (i = 1; i <= n; i++) {
+    if (i > 1)
+      luaL_addchar(&b, ' ');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  s = lua_tolstring(L, -1, &len);
+  if (host_log(sb_of(L)->owner, level, s, len) != 0)
+    sb_check(L);
+  return 0;
+}
+
+/* The default progress callback of paginations (taskip.paginate). */
+static int host_progress_lua(lua_State *L) {
+  char line[160];
+  int n;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_getfield(L, 1, "page");
+  lua_getfield(L, 1, "pages");
+  lua_getfield(L, 1, "items");
+  if (lua_isinteger(L, -2))
+    n = snprintf(line, sizeof(line), "page %lld of %lld, %lld items",
+                 (long long)lua_tointeger(L, -3),
+                 (long long)lua_tointeger(L, -2),
+                 (long long)lua_tointeger(L, -1));
+  else
+    n = snprintf(line, sizeof(line), "page %lld, %lld items",
+                 (long long)lua_tointeger(L, -3),
+                 (long long)lua_tointeger(L, -1));
+  host_progress(sb_of(L)->owner, line, (size_t)n);
+  return 0;
+}
+
+static int parallel_k(lua_State *L, int status, lua_KContext ctx) {
+  host_group *g = lua_touserdata(L, (int)ctx);
+  int i;
+  (void)status;
+  sb_op_resumed(L);
+  sb_check(L);
+  for (i = 0; i < g->n; i++) {
+    if (g->failed[i]) {                 /* the first by position */
+      lua_xmove(g->threads[i], L, 1);
+      return lua_error(L);
+    }
+  }
+  luaL_checkstack(L, g->n, "too many results");
+  for (i = 0; i < g->n; i++)
+    lua_xmove(g->threads[i], L, 1);
+  return g->n;
+}
+
+static int group_gc(lua_State *L) {
+  (void)L;
+  return 0;
+}
+
+/*
+** taskip.parallel{f1, f2, ...}: runs the functions as coroutines the
+** host schedules side by side (their API calls overlap), waits for all
+** of them, and returns their first results in order; if any raised,
+** raises the error of the first one (by position) after all finished.
+*/
+static int host_parallel(lua_State *L) {
+  host_group *g;
+  int i, n;
+  sb_check(L);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  n = (int)luaL_len(L, 1);
+  luaL_argcheck(L, n >= 0 && n <= MAX_PARALLEL, 1, "too many functions");
+  for (i = 1; i <= n; i++) {
+    if (lua_rawgeti(L, 1, i) != LUA_TFUNCTION)
+      return luaL_error(L, "taskip.parallel: item %d is not a function", i);
+    lua_pop(L, 1);
+  }
+  if (n == 0)
+    return 0;
+  lua_settop(L, 1);
+  lua_createtable(L, n, 0);                          /* 2: anchors */
+  g = lua_newuserdatauv(L, sizeof(*g) + (size_t)n * (sizeof(lua_State *)
+                                                     + 1), 0);   /* 3 */
+  luaL_setmetatable(L, GROUP_MT);
+  g->n = n;
+  g->threads = (lua_State **)(g + 1);
+  g->failed = (unsigned char *)(g->threads + n);
+  memset(g->failed, 0, (size_t)n);
+  for (i = 1; i <= n; i++) {
+    lua_State *co = lua_newthread(L);
+    sb_adopt(L, -1);
+    lua_rawgeti(L, 1, i);
+    lua_xmove(L, co, 1);
+    g->threads[i - 1] = co;
+    lua_rawseti(L, 2, i);
+  }
+  return sb_host_yield(L, SB_OP_CHILDREN, g, 0, 3, parallel_k);
+}
+
+/* }======================================================= */
+
+static void create_meta(lua_State *L, const char *name,
+                        const luaL_Reg *meta, const luaL_Reg *methods) {
+  luaL_newmetatable(L, name);
+  if (meta != NULL)
+    luaL_setfuncs(L, meta, 0);
+  if (methods != NULL) {
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+}
+
+int hostcore_open(lua_State *L) {
+  static const luaL_Reg client_methods[] = {
+    {"request", client_request}, {"rate_limit", client_rate_limit},
+    {"close", client_close}, {NULL, NULL}
+  };
+  static const luaL_Reg client_meta[] = {
+    {"__close", client_close}, {"__tostring", client_tostring},
+    {NULL, NULL}
+  };
+  static const luaL_Reg call_meta[] = {{"__gc", call_gc}, {NULL, NULL}};
+  static const luaL_Reg group_meta[] = {{"__gc", group_gc}, {NULL, NULL}};
+  static const luaL_Reg functions[] = {
+    {"new", core_new}, {"escape", core_escape}, {"now", core_now},
+    {NULL, NULL}
+  };
+  create_meta(L, CLIENT_MT, client_meta, client_methods);
+  create_meta(L, CALL_MT, call_meta, NULL);
+  create_meta(L, GROUP_MT, group_meta, NULL);
+  luaL_newlib(L, functions);
+  lua_pushstring(L, TASKIP_VERSION);
+  lua_setfield(L, -2, "version");
+  lua_pushstring(L, taskip_user_agent());
+  lua_setfield(L, -2, "user_agent");
+  return 1;
+}
+
+void hostcore_install(lua_State *L, int env, int client) {
+  static const char *const levels[] = {"debug", "info", "warn", "error",
+                                       NULL};
+  int i;
+  lua_pushcfunction(L, host_sleep);
+  lua_setfield(L, env, "sleep");
+  lua_createtable(L, 0, 4);
+  for (i = 0; levels[i] != NULL; i++) {
+    lua_pushinteger(L, TASKIP_LOG_DEBUG + i);
+    lua_pushcclosure(L, host_log_lua, 1);
+    lua_setfield(L, -2, levels[i]);
+  }
+  lua_setfield(L, env, "log");
+  lua_pushcfunction(L, host_parallel);
+  lua_setfield(L, client, "parallel");
+  /* the default progress of long paginations, when the facade asks */
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_getfield(L, -1, "taskip.paginate");
+  if (lua_istable(L, -1)) {
+    lua_pushcfunction(L, host_progress_lua);
+    lua_setfield(L, -2, "default_progress");
+  }
+  lua_pop(L, 2);
+}

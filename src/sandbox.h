@@ -1,0 +1,169 @@
+/*
+** sandbox.h — one sandboxed lua_State per script.
+**
+** The state is created with a counting allocator (hard cap), loads the
+** Lua facade (lua/taskip/) with the full standard library, then seals
+** itself: the script runs with an environment built from an allow
+** list, never the state's real globals. A count hook enforces the
+** deadline, the instruction budget and the memory verdict, and yields
+** the running coroutine when the host's time slice is over. Once a
+** limit trips the kill is sticky: the hook raises on every instruction
+** until control is back in C.
+**
+** Host operations (an API call, sleep, parallel) yield the script's
+** coroutine with a private sentinel after recording what they want in
+** sb->op; coroutine.resume/wrap inside scripts pass such yields (and
+** the hook's time-slice yields) up to the host and resume the inner
+** coroutine afterwards.
+**
+** Internal to the host: not a public API.
+*/
+#ifndef TASKIP_SANDBOX_H
+#define TASKIP_SANDBOX_H
+
+#include <stddef.h>
+
+#include <lua.h>
+
+/* Why a script was stopped. */
+typedef enum sb_limit {
+  SB_LIMIT_NONE = 0,
+  SB_LIMIT_TIME,
+  SB_LIMIT_INSTRUCTIONS,
+  SB_LIMIT_MEMORY,
+  SB_LIMIT_OUTPUT,
+  SB_LIMIT_REQUESTS,
+  SB_LIMIT_KILLED              /* taskip_host_kill */
+} sb_limit;
+
+/* What a host yield asks for. */
+typedef enum sb_op_kind {
+  SB_OP_NONE = 0,
+  SB_OP_REQUEST,               /* data: the hostcore call box */
+  SB_OP_SLEEP,                 /* seconds: how long */
+  SB_OP_CHILDREN               /* data: the parallel group */
+} sb_op_kind;
+
+typedef struct sb_op {
+  sb_op_kind kind;
+  void *data;
+  double seconds;
+  const char *fail;            /* set when the yield could not reach the
+                                  host: the continuation raises it */
+} sb_op;
+
+typedef struct sandbox sandbox;
+
+/* Output and log sinks; the host escapes, scrubs and counts. Return
+** nonzero when the script went over a limit (then sb->killed is set). */
+typedef int (*sb_print_fn)(sandbox *sb, const char *text, size_t len);
+
+struct sandbox {
+  lua_State *L;
+  /* memory */
+  size_t mem_used, mem_cap, mem_script_cap;
+  void *fail_ptr;               /* the last refused allocation */
+  size_t fail_osize, fail_nsize;
+  int over_memory;
+  size_t deep_mem;              /* check the call depth above this */
+  /* time and instructions */
+  long long instr_budget;       /* 0: none */
+  long long instr_used;
+  double deadline;              /* monotonic seconds; 0: none */
+  double time_limit;            /* seconds, for the message */
+  double slice_end;             /* yield once past this, if yieldable */
+  int slice_yield;              /* the hook yielded for the time slice */
+  int hooks_on;                 /* limits apply (off while loading) */
+  /* outcome */
+  sb_limit killed;
+  char reason[200];
+  /* host yields */
+  sb_op op;
+  lua_State *task;              /* the host thread being resumed */
+  /* the host's side */
+  void *owner;
+  sb_print_fn print;
+};
+
+/* The fixed settings of a new sandbox. */
+typedef struct sb_config {
+  size_t mem_cap;               /* bytes for the script, above the
+                                   facade's own; 0: none */
+  long long instructions;       /* 0: none */
+  const char *lua_dir;          /* holds taskip/init.lua */
+  const char *base_url;         /* shown as taskip.base_url */
+  lua_CFunction open_core;      /* the in-sandbox taskip.core */
+  /* adds host globals (sleep, log, taskip.parallel) to the env table
+  ** at index env; the facade's client is at index client */
+  void (*install)(lua_State *L, int env, int client);
+  void *owner;
+  sb_print_fn print;
+} sb_config;
+
+/* Creates and seals a state; NULL with a message on failure. */
+sandbox *sb_new(const sb_config *cfg, char *err, size_t errlen);
+void sb_free(sandbox *sb);                      /* NULL ok */
+
+/* The sandbox of any thread of its state. */
+sandbox *sb_of(lua_State *L);
+
+/*
+** Loads a script (text only) into a new host thread with its arguments
+** (arg table and varargs). Returns the thread, ready for its first
+** resume with *nargs arguments, or NULL with a message in err (a syntax
+** error, out of memory). The thread stays anchored until sb_forget.
+*/
+lua_State *sb_spawn(sandbox *sb, const char *chunk, size_t len,
+                    const char *name, const char *const *argv, int argc,
+                    int *nargs, char *err, size_t errlen);
+
+/* Marks a thread as a host thread (anchors it, and scripts may not
+** resume it); runs in the script's state, may raise. */
+void sb_adopt(lua_State *L, int idx);
+/* Releases a host thread once it is done (no allocation). */
+void sb_forget(sandbox *sb, lua_State *co);
+
+/* Arms the hook on thread co before a resume: the instruction count,
+** or count 1 (raise at once) when the script is killed. */
+void sb_arm(sandbox *sb, lua_State *co, double slice_end);
+
+/* Records a kill (the first reason wins). */
+void sb_kill(sandbox *sb, sb_limit why, const char *fmt, ...);
+
+/* Raises if the script is killed; every host function calls it. */
+void sb_check(lua_State *L);
+
+/*
+** Yields the calling coroutine to the host for op: records it, pushes
+** the sentinel and yields with continuation k. Raises when the caller
+** is not yieldable (inside a C call such as table.sort's comparator).
+*/
+int sb_host_yield(lua_State *L, sb_op_kind kind, void *data, double secs,
+                  lua_KContext ctx, lua_KFunction k);
+
+/* In a continuation: raises if the op did not reach the host. */
+void sb_op_resumed(lua_State *L);
+
+/* Whether the values a thread yielded are a host yield (sentinel). */
+int sb_is_host_yield(lua_State *co, int nres);
+
+/*
+** Describes the error object on top of co's stack into buf, one line,
+** without calling any metamethod: strings as they are, numbers and
+** booleans formatted, a taskip error object as "taskip: kind: message
+** (HTTP status)", anything else as "error object is a <type>".
+*/
+void sb_describe_error(sandbox *sb, lua_State *co, char *buf, size_t n);
+
+/*
+** The verdict of a finished main chunk whose results are on co's stack
+** (nres values): 0 when it succeeded, 1 when it returned a failure
+** (nil|false, err or a taskip error object); then buf says why.
+*/
+int sb_describe_return(sandbox *sb, lua_State *co, int nres, char *buf,
+                       size_t n);
+
+/* Monotonic seconds. */
+double sb_clock(void);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+** taskip-run: run one taskip automation script in the sandboxed host.
+**
+**   taskip-run [options] SCRIPT [ARGS...]
+**
+** main() only parses options (getopt_long) and reads the key; the
+** library (taskip_host.h) does the rest. The key comes from --key-file
+** (refused when group- or world-accessible, like ssh keys) or from
+** TASKIP_SECRET_KEY, which is wiped and removed from the environment at
+** once in any case; --mock uses the emulator's demo key. Exit codes: 0
+** ok, 1 script error, 2 usage or configuration, 3 limit exceeded.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "taskip_host.h"
+#include "secret.h"
+#include "mock/mock.h"
+
+#define DEMO_KEY "demo-key-not-a-secret"
+#define KEY_MAX 4096
+
+enum {
+  OPT_BASE_URL = 256, OPT_CAFILE, OPT_KEY_FILE, OPT_MOCK, OPT_TIMEOUT,
+  OPT_MAX_MEMORY, OPT_MAX_REQUESTS, OPT_MAX_INSTRUCTIONS, OPT_MAX_OUTPUT,
+  OPT_MAX_CONNECTIONS, OPT_BURST_LIMIT, OPT_ALLOW, OPT_DRY_RUN,
+  OPT_JSON_LOG, OPT_VERSION
+};
+
+static const struct option options[] = {
+  {"base-url", required_argument, NULL, OPT_BASE_URL},
+  {"cafile", required_argument, NULL, OPT_CAFILE},
+  {"key-file", required_argument, NULL, OPT_KEY_FILE},
+  {"mock", no_argument, NULL, OPT_MOCK},
+  {"timeout", required_argument, NULL, OPT_TIMEOUT},
+  {"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+  {"max-requests", required_argument, NULL, OPT_MAX_REQUESTS},
+  {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
+  {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+  {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+  {"burst-limit", required_argument, NULL, OPT_BURST_LIMIT},
+  {"allow", required_argument, NULL, OPT_ALLOW},
+  {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+  {"json-log", no_argument, NULL, OPT_JSON_LOG},
+  {"quiet", no_argument, NULL, 'q'},
+  {"verbose", no_argument, NULL, 'v'},
+  {"help", no_argument, NULL, 'h'},
+  {"version", no_argument, NULL, OPT_VERSION},
+  {NULL, 0, NULL, 0}
+};
+
+static void usage(FILE *f) {
+  fputs(
+"usage: taskip-run [options] SCRIPT [ARGS...]\n"
+"Run a taskip automation script in a sandbox, with the API key injected.\n"
+"\n"
+"  --base-url URL        API base URL (default: TASKIP_BASE_URL, else\n"
+"                        " TASKIP_DEFAULT_BASE_URL ")\n"
+"  --cafile FILE         CA bundle (default: TASKIP_CAFILE, else system)\n"
+"  --key-file FILE       read the key from FILE (mode 600 or stricter);\n"
+"                        default: TASKIP_SECRET_KEY (removed once read)\n"
+"  --mock                run against a built-in emulator with a demo key\n"
+"  --timeout SECONDS     wall-clock limit, I/O included (default 300)\n"
+"  --max-memory MB       memory limit of the script (default 64)\n"
+"  --max-requests N      API call limit (default: none)\n"
+"  --max-instructions N  Lua instruction limit (default: none)\n"
+"  --max-output BYTES    print/log output limit (default 1048576)\n"
+"  --max-connections N   connections to the API host (default 16)\n"
+"  --burst-limit N       requests per minute before waiting (default 100)\n"
+"  --allow LIST          allowed calls: [METHOD:]PATH,... with fnmatch\n"
+"                        patterns, e.g. 'GET:/contact*,POST:/invoice/*'\n"
+"  --dry-run             send reads; log writes and answer them with\n"
+"                        {\"dry_run\":true,...} without sending\n"
+"  --json-log            log lines as JSON\n"
+"  -q, --quiet           errors only;  -v, --verbose  debug logs too\n"
+"  -h, --help, --version\n"
+"\n"
+"Scripts see: taskip (the client: taskip:get(path), taskip.contact:list{},\n"
+"taskip.parallel{f1, f2}), json, log.info/warn/error/debug, print, sleep,\n"
+"arg. Exit codes: 0 ok, 1 script error (uncaught, or `return nil, err`),\n"
+"2 usage or configuration, 3 limit exceeded.\n", f);
+}
+
+static int bad_usage(const char *msg, const char *arg) {
+  fprintf(stderr, "taskip-run: %s%s%s\n", msg, arg ? ": " : "",
+          arg ? arg : "");
+  fprintf(stderr, "Try 'taskip-run --help'.\n");
+  return TASKIP_EXIT_USAGE;
+}
+
+static int parse_num(const char *s, double min, double max, double *out) {
+  char *end;
+  double v;
+  errno = 0;
+  v = strtod(s, &end);
+  if (errno != 0 || end == s || *end != '\0' || v != v || v < min ||
+      v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Reads the key file into key; refuses loose permissions. */
+static int read_key_file(const char *path, char *key, size_t *len) {
+  struct stat st;
+  ssize_t n;
+  int fd = open(path, O_RDONLY | O_NOCTTY);
+  if (fd < 0) {
+    fprintf(stderr, "taskip-run: cannot open key file %s: %s\n", path,
+            strerror(errno));
+    return -1;
+  }
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "taskip-run: key file %s is not a regular file\n",
+            path);
+    close(fd);
+    return -1;
+  }
+  if ((st.st_mode & 077) != 0) {
+    fprintf(stderr, "taskip-run: key file %s is accessible by group or "
+            "others (mode %03o); run: chmod 600 %s\n", path,
+            (unsigned)(st.st_mode & 0777), path);
+    close(fd);
+    return -1;
+  }
+  n = read(fd, key, KEY_MAX);
+  close(fd);
+  if (n < 0) {
+    fprintf(stderr, "taskip-run: cannot read key file %s: %s\n", path,
+            strerror(errno));
+    return -1;
+  }
+  while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r' ||
+                   key[n - 1] == ' ' || key[n - 1] == '\t'))
+    n--;
+  if (n == 0 || n >= KEY_MAX) {
+    fprintf(stderr, "taskip-run: key file %s is empty or too long\n", path);
+    return -1;
+  }
+  *len = (size_t)n;
+  return 0;
+}
+
+/* Takes TASKIP_SECRET_KEY out of the environment, wiping its bytes (so
+** /proc/PID/environ no longer shows it); copies it to key if asked. */
+static void take_env_key(char *key, size_t *len) {
+  char *v = getenv(TASKIP_KEY_ENV);
+  if (v != NULL) {
+    size_t n = strlen(v);
+    if (key != NULL && n > 0 && n < KEY_MAX) {
+      memcpy(key, v, n);
+      *len = n;
+    }
+    taskip_wipe(v, n);
+  }
+  unsetenv(TASKIP_KEY_ENV);
+}
+
+/* The in-tree lua/ next to build/taskip-run, else the install dir. */
+static const char *find_lua_dir(char *buf, size_t n) {
+  char exe[PATH_MAX], probe[PATH_MAX + 64];
+  ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  char *slash;
+  const char *env = getenv("TASKIP_LUA_DIR");
+  if (env != NULL && *env != '\0')
+    return env;
+  if (k <= 0)
+    return NULL;
+  exe[k] = '\0';
+  slash = strrchr(exe, '/');
+  if (slash == NULL)
+    return NULL;
+  *slash = '\0';
+  snprintf(probe, sizeof(probe), "%s/../lua/taskip/init.lua", exe);
+  if (access(probe, R_OK) != 0)
+    return NULL;
+  snprintf(buf, n, "%s/../lua", exe);
+  return buf;
+}
+
+static int progress_shown;
+
+/* Pagination progress on a terminal: one line, rewritten in place. */
+static void show_progress(void *ud, int id, const char *line, size_t len) {
+  (void)ud;
+  (void)id;
+  fprintf(stderr, "\r\033[K%.*s", (int)len, line);
+  progress_shown = 1;
+}
+
+static void output_line(void *ud, int id, const char *line, size_t len) {
+  (void)ud;
+  (void)id;
+  if (progress_shown) {
+    fputs("\r\033[K", stderr);
+    progress_shown = 0;
+  }
+  fwrite(line, 1, len, stdout);
+  fputc('\n', stdout);
+}
+
+static void log_line(void *ud, int id, int level, const char *line,
+                     size_t len) {
+  (void)ud;
+  (void)id;
+  (void)level;
+  if (progress_shown) {
+    fputs("\r\033[K", stderr);
+    progress_shown = 0;
+  }
+  fwrite(line, 1, len, stderr);
+  fputc('\n', stderr);
+}
+
+typedef struct run_opts {
+  taskip_host_config cfg;
+  const char *key_file;
+  int mock;
+  const char *script;
+  char *const *args;
+  int nargs;
+} run_opts;
+
+static int run(run_opts *o) {
+  char key[KEY_MAX], err[512], dir[PATH_MAX + 8], mock_path[2 * PATH_MAX];
+  size_t keylen = 0;
+  taskip_mock *m = NULL;
+  taskip_host *h;
+  const char *reason = "";
+  int id, code = TASKIP_EXIT_USAGE;
+  o->cfg.lua_dir = find_lua_dir(dir, sizeof(dir));
+  if (o->mock) {
+    taskip_mock_config mc;
+    take_env_key(NULL, NULL);
+    taskip_mock_config_init(&mc);
+    mc.secret_key = DEMO_KEY;
+    if (o->cfg.lua_dir != NULL) {
+      snprintf(mock_path, sizeof(mock_path), "%s/?.lua;%s/?/init.lua",
+               o->cfg.lua_dir, o->cfg.lua_dir);
+      mc.lua_path = mock_path;
+    }
+    m = taskip_mock_start(&mc, err, sizeof(err));
+    if (m == NULL) {
+      fprintf(stderr, "taskip-run: --mock: %s\n", err);
+      return TASKIP_EXIT_USAGE;
+    }
+    o->cfg.client.base_url = taskip_mock_base_url(m);
+    o->cfg.client.cafile = taskip_mock_cafile(m);
+    memcpy(key, DEMO_KEY, sizeof(DEMO_KEY) - 1);
+    keylen = sizeof(DEMO_KEY) - 1;
+  } else if (o->key_file != NULL) {
+    take_env_key(NULL, NULL);
+    if (read_key_file(o->key_file, key, &keylen) != 0)
+      goto done;
+  } else {
+    take_env_key(key, &keylen);
+    if (keylen == 0) {
+      fprintf(stderr, "taskip-run: no secret key: set " TASKIP_KEY_ENV
+              ", or pass --key-file FILE (or --mock to try the "
+              "emulator)\n");
+      goto done;
+    }
+  }
+  if (o->cfg.client.base_url == NULL)
+    o->cfg.client.base_url = getenv("TASKIP_BASE_URL");
+  if (o->cfg.client.cafile == NULL)
+    o->cfg.client.cafile = getenv("TASKIP_CAFILE");
+  if (o->cfg.client.base_url != NULL && *o->cfg.client.base_url == '\0')
+    o->cfg.client.base_url = NULL;
+  if (o->cfg.client.cafile != NULL && *o->cfg.client.cafile == '\0')
+    o->cfg.client.cafile = NULL;
+  o->cfg.key = key;
+  o->cfg.key_len = keylen;
+  h = taskip_host_new(&o->cfg, err, sizeof(err));
+  taskip_wipe(key, sizeof(key));
+  if (h == NULL) {
+    fprintf(stderr, "taskip-run: %s\n", err);
+    goto done;
+  }
+  id = taskip_host_spawn_file(h, o->script, (const char *const *)o->args,
+                              o->nargs, err, sizeof(err));
+  if (id < 0) {
+    fprintf(stderr, "taskip-run: %s\n", err);
+    taskip_host_free(h);
+    goto done;
+  }
+  while (taskip_host_step(h, 250) > 0)
+    ;
+  taskip_host_status(h, id, &reason, &code);
+  fflush(stdout);
+  if (progress_shown)
+    fputs("\r\033[K", stderr);
+  if (code != TASKIP_EXIT_OK)
+    fprintf(stderr, "taskip-run: %s: %s\n", o->script, reason);
+  taskip_host_free(h);
+done:
+  taskip_wipe(key, sizeof(key));
+  taskip_mock_stop(m);
+  return code;
+}
+
+int main(int argc, char **argv) {
+  run_opts o;
+  double v;
+  int opt;
+  memset(&o, 0, sizeof(o));
+  taskip_host_config_init(&o.cfg);
+  signal(SIGPIPE, SIG_IGN);
+  while ((opt = getopt_long(argc, argv, "+qvh", options, NULL)) != -1) {
+    switch (opt) {
+    case OPT_BASE_URL:
+      o.cfg.client.base_url = optarg;
+      break;
+    case OPT_CAFILE:
+      o.cfg.client.cafile = optarg;
+      break;
+    case OPT_KEY_FILE:
+      o.key_file = optarg;
+      break;
+    case OPT_MOCK:
+      o.mock = 1;
+      break;
+    case OPT_TIMEOUT:
+      if (parse_num(optarg, 0.001, 1e7, &v) != 0)
+        return bad_usage("bad --timeout", optarg);
+      o.cfg.limits.timeout = v;
+      break;
+    case OPT_MAX_MEMORY:
+      if (parse_num(optarg, 1, 1 << 20, &v) != 0)
+        return bad_usage("bad --max-memory", optarg);
+      o.cfg.limits.memory = (size_t)(v * 1024 * 1024);
+      break;
+    case OPT_MAX_REQUESTS:
+      if (parse_num(optarg, 0, 1e12, &v) != 0 || v != (long)v)
+        return bad_usage("bad --max-requests", optarg);
+      o.cfg.limits.requests = (long)v;
+      break;
+    case OPT_MAX_INSTRUCTIONS:
+      if (parse_num(optarg, 0, 1e18, &v) != 0)
+        return bad_usage("bad --max-instructions", optarg);
+      o.cfg.limits.instructions = (long long)v;
+      break;
+    case OPT_MAX_OUTPUT:
+      if (parse_num(optarg, 0, 1e15, &v) != 0)
+        return bad_usage("bad --max-output", optarg);
+      o.cfg.limits.output = (size_t)v;
+      break;
+    case OPT_MAX_CONNECTIONS:
+      if (parse_num(optarg, 1, 1000, &v) != 0 || v != (int)v)
+        return bad_usage("bad --max-connections", optarg);
+      o.cfg.max_connections = (int)v;
+      break;
+    case OPT_BURST_LIMIT:
+      if (parse_num(optarg, 1, 1e9, &v) != 0 || v != (long)v)
+        return bad_usage("bad --burst-limit", optarg);
+      o.cfg.client.minute_limit = (long)v;
+      break;
+    case OPT_ALLOW:
+      o.cfg.allow = optarg;
+      break;
+    case OPT_DRY_RUN:
+      o.cfg.dry_run = 1;
+      break;
+    case OPT_JSON_LOG:
+      o.cfg.json_log = 1;
+      break;
+    case 'q':
+      o.cfg.log_level = TASKIP_LOG_ERROR;
+      break;
+    case 'v':
+      o.cfg.log_level = TASKIP_LOG_DEBUG;
+      break;
+    case 'h':
+      usage(stdout);
+      return TASKIP_EXIT_OK;
+    case OPT_VERSION:
+      printf("taskip-run %s (%s)\n", TASKIP_VERSION, taskip_user_agent());
+      return TASKIP_EXIT_OK;
+    default:
+      fprintf(stderr, "Try 'taskip-run --help'.\n");
+      return TASKIP_EXIT_USAGE;
+    }
+  }
+  if (optind >= argc)
+    return bad_usage("no script given", NULL);
+  o.script = argv[optind];
+  o.args = argv + optind + 1;
+  o.nargs = argc - optind - 1;
+  if (o.mock && o.key_file != NULL)
+    return bad_usage("--mock and --key-file exclude each other", NULL);
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  o.cfg.output = output_line;
+  o.cfg.log = log_line;
+  if (isatty(STDERR_FILENO) && o.cfg.log_level <= TASKIP_LOG_INFO &&
+      !o.cfg.json_log)
+    o.cfg.progress = show_progress;
+  return run(&o);
+}

@@ -38,7 +38,8 @@ B = build
 CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
 	src/digest.c src/client.c src/easy.c
 MOCK_SRCS = $(wildcard src/mock/*.c)
-HOST_SRCS = src/host.c src/sandbox.c src/hostcore.c src/host_pattern.c \
+HOST_SRCS = src/host.c src/sandbox.c src/hostcore.c src/lresult.c \
+	src/host_pattern.c \
 	src/host_text.c src/host_allow.c src/host_json.c
 CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
 MOCK_OBJS = $(MOCK_SRCS:src/%.c=$(B)/obj/%.o)
@@ -62,7 +63,7 @@ $(B)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@
 
-$(CORE_MODULE): $(B)/obj/ltaskip.o $(CORE_OBJS)
+$(CORE_MODULE): $(B)/obj/ltaskip.o $(B)/obj/lresult.o $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(LDFLAGS)
 

@@ -20,6 +20,7 @@
 
 #include "taskip.h"
 #include "ratelimit.h"
+#include "lresult.h"
 #include "sandbox.h"
 #include "host_internal.h"
 #include "taskip_host.h"
@@ -49,36 +50,6 @@ static void push_scrubbed(lua_State *L, void *script, const char *s,
   memcpy(p, s, n);
   host_scrub(script, p, n);
   luaL_pushresultsize(&b, n);
-}
-
-/* {ok, kind, status, message, retry_after, body, headers, attempts},
-** as ltaskip.c's push_result. */
-static void push_result(lua_State *L, void *script, const taskip_result *r) {
-  size_t i;
-  lua_createtable(L, 0, 10);
-  lua_pushboolean(L, r->kind == TASKIP_OK);
-  lua_setfield(L, -2, "ok");
-  lua_pushstring(L, taskip_kind_name(r->kind));
-  lua_setfield(L, -2, "kind");
-  set_int(L, "status", r->status);
-  set_int(L, "attempts", r->attempts);
-  if (r->kind != TASKIP_OK) {
-    push_scrubbed(L, script, r->message, strlen(r->message));
-    lua_setfield(L, -2, "message");
-  }
-  if (r->retry_after >= 0) {
-    lua_pushnumber(L, r->retry_after);
-    lua_setfield(L, -2, "retry_after");
-  }
-  push_scrubbed(L, script, r->body ? r->body : "", r->body ? r->body_len : 0);
-  lua_setfield(L, -2, "body");
-  lua_createtable(L, 0, (int)r->header_count);
-  for (i = 0; i < r->header_count; i++) {
-    push_scrubbed(L, script, r->headers[i].value,
-                  strlen(r->headers[i].value));
-    lua_setfield(L, -2, r->headers[i].name);
-  }
-  lua_setfield(L, -2, "headers");
 }
 
 /* A result made up by the host: a denied call, or a dry-run write. */
@@ -137,7 +108,7 @@ static int request_k(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   sb_op_resumed(L);
   sb_check(L);
-  push_result(L, box->script, host_call_result(box));
+  taskip_push_result(L, host_call_result(box), push_scrubbed, box->script);
   host_call_release(box);
   return 1;
 }
@@ -179,23 +150,9 @@ static int client_request(lua_State *L) {
   return lua_error(L);
 }
 
-static void push_figures(lua_State *L, const taskip_rate_figures *f) {
-  lua_createtable(L, 0, 5);
-  set_int(L, "limit", f->limit);
-  set_int(L, "remaining", f->remaining);
-  set_int(L, "reset", (lua_Integer)f->reset_at);
-}
-
 static int client_rate_limit(lua_State *L) {
   hclient *c = check_client(L);
-  taskip_rate_figures budget, burst;
-  double wait = taskip_client_rate(host_client(c->script), taskip_now(),
-                                   &budget, &burst);
-  push_figures(L, &budget);
-  lua_pushnumber(L, wait);
-  lua_setfield(L, -2, "wait");
-  push_figures(L, &burst);
-  lua_setfield(L, -2, "burst");
+  taskip_push_rate(L, host_client(c->script));
   return 1;
 }
 

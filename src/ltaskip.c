@@ -13,6 +13,7 @@
 
 #include "compat.h"
 #include "taskip.h"
+#include "lresult.h"
 #include "ratelimit.h"
 #include "retry.h"
 
@@ -168,48 +169,6 @@ static int callbox_gc(lua_State *L) {
   return 0;
 }
 
-static void set_str(lua_State *L, const char *k, const char *v, size_t n) {
-  lua_pushlstring(L, v, n);
-  lua_setfield(L, -2, k);
-}
-
-static void set_num(lua_State *L, const char *k, double v) {
-  lua_pushnumber(L, v);
-  lua_setfield(L, -2, k);
-}
-
-static void set_int(lua_State *L, const char *k, long v) {
-  lua_pushinteger(L, (lua_Integer)v);
-  lua_setfield(L, -2, k);
-}
-
-/* Pushes {ok, kind, status, message, retry_after, headers, body, ...}. */
-static void push_result(lua_State *L, const taskip_result *r) {
-  size_t i;
-  lua_createtable(L, 0, 10);
-  lua_pushboolean(L, r->kind == TASKIP_OK);
-  lua_setfield(L, -2, "ok");
-  lua_pushstring(L, taskip_kind_name(r->kind));
-  lua_setfield(L, -2, "kind");
-  set_int(L, "status", r->status);
-  set_int(L, "attempts", r->attempts);
-  if (r->kind != TASKIP_OK) {
-    lua_pushstring(L, r->message);
-    lua_setfield(L, -2, "message");
-  }
-  if (r->retry_after >= 0)
-    set_num(L, "retry_after", r->retry_after);
-  set_str(L, "body", r->body ? r->body : "", r->body ? r->body_len : 0);
-  if (r->trace != NULL)
-    set_str(L, "trace", r->trace, r->trace_len);
-  lua_createtable(L, 0, (int)r->header_count);
-  for (i = 0; i < r->header_count; i++) {
-    lua_pushstring(L, r->headers[i].value);
-    lua_setfield(L, -2, r->headers[i].name);
-  }
-  lua_setfield(L, -2, "headers");
-}
-
 /*
 ** client:request(method, path [, query [, body]]) -> result table.
 ** query is an encoded string without '?'; body is JSON text. A path
@@ -232,29 +191,16 @@ static int client_request(lua_State *L) {
     lua_pushfstring(L, "taskip: %s", err);   /* the caller adds where */
     return lua_error(L);
   }
-  push_result(L, taskip_perform(lc->c, *box));
+  taskip_push_result(L, taskip_perform(lc->c, *box), NULL, NULL);
   taskip_call_free(*box);
   *box = NULL;
   return 1;
 }
 
-static void push_figures(lua_State *L, const taskip_rate_figures *f) {
-  lua_createtable(L, 0, 5);
-  set_int(L, "limit", f->limit);
-  set_int(L, "remaining", f->remaining);
-  set_int(L, "reset", (long)f->reset_at);
-}
-
 /* client:rate_limit() -> {limit, remaining, reset, wait,
 ** burst = {limit, remaining, reset}} */
 static int client_rate_limit(lua_State *L) {
-  lclient *lc = check_client(L);
-  taskip_rate_figures budget, burst;
-  double wait = taskip_client_rate(lc->c, taskip_now(), &budget, &burst);
-  push_figures(L, &budget);
-  set_num(L, "wait", wait);
-  push_figures(L, &burst);
-  lua_setfield(L, -2, "burst");
+  taskip_push_rate(L, check_client(L)->c);
   return 1;
 }
 
@@ -338,8 +284,8 @@ static int tracker_snapshot(lua_State *L) {
   taskip_rate_figures budget, burst;
   taskip_ratelimit_snapshot(check_tracker(L), luaL_checknumber(L, 2),
                             &budget, &burst);
-  push_figures(L, &budget);
-  push_figures(L, &burst);
+  taskip_push_figures(L, &budget);
+  taskip_push_figures(L, &burst);
   lua_setfield(L, -2, "burst");
   return 1;
 }

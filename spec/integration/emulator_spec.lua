@@ -14,9 +14,8 @@ local BIN = os.getenv("TASKIP_MOCK_BIN") or "./build/taskip-mock"
 -- Helpers
 -- ===================================================================
 
-local function q(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local support = require "support.env"
+local q, sh = support.quote, support.sh
 
 local function read_file(path)
   local f = io.open(path, "rb")
@@ -26,13 +25,6 @@ local function read_file(path)
   local s = f:read("a")
   f:close()
   return s
-end
-
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  local _, _, code = p:close()
-  return out, code
 end
 
 local function now_ms()

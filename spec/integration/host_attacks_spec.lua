@@ -8,6 +8,7 @@
 -- Everything runs at once in the background, so the suite takes about
 -- as long as the slowest attack (the time limit).
 local env = require "support.env"
+local q, write = env.quote, env.write
 
 local RUN, DRIVER = "build/taskip-run", "build/host-driver"
 local TIMEOUT = "2"                -- seconds, for the CPU attacks
@@ -21,15 +22,7 @@ local function read(path)
   return s
 end
 
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
 
-local function q(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
 
 local function base64(s)
   local b = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

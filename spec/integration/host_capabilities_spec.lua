@@ -1,25 +1,12 @@
 -- --allow and --dry-run, checked at the emulator: a denied call and a
 -- dry-run write never reach it.
 local env = require "support.env"
+local q, write, sh = env.quote, env.write, env.sh
 
 local RUN = "build/taskip-run"
 
-local function q(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
 
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
 
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  local _, _, code = p:close()
-  return out, code
-end
 
 describe("taskip-run capabilities", function()
   local m, dir

@@ -2,12 +2,10 @@
 -- from the process environment) or from a key file that only its owner
 -- can read; sent to the emulator, visible nowhere else.
 local env = require "support.env"
+local q, sh = env.quote, env.sh
 
 local RUN = "build/taskip-run"
 
-local function q(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
 
 local function write(path, s, mode)
   local f = assert(io.open(path, "wb"))
@@ -16,12 +14,6 @@ local function write(path, s, mode)
   if mode then assert(os.execute("chmod " .. mode .. " " .. q(path))) end
 end
 
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  local _, _, code = p:close()
-  return out, code
-end
 
 describe("taskip-run and the key", function()
   local m, dir, target

@@ -3,12 +3,10 @@
 -- and configuration errors give 2. All runs go at once in the
 -- background against one emulator.
 local env = require "support.env"
+local q, write = env.quote, env.write
 
 local RUN = "build/taskip-run"
 
-local function q(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
 
 local function read(path)
   local f = io.open(path, "rb")
@@ -18,11 +16,6 @@ local function read(path)
   return s
 end
 
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
 
 -- Runs every case at once: case = {script = source, opts = "..."}.
 -- Adds rc, out, err and seconds to each case.

@@ -2,25 +2,12 @@
 -- bulk job does not pay one round trip per call; step() returns within
 -- its timeout while a script computes.
 local env = require "support.env"
+local q, write, sh = env.quote, env.write, env.sh
 
 local RUN, DRIVER = "build/taskip-run", "build/host-driver"
 
-local function q(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
 
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
 
-local function sh(cmd)
-  local p = io.popen(cmd .. " 2>&1")
-  local out = p:read("a")
-  local _, _, code = p:close()
-  return out, code
-end
 
 local function now()
   local p = io.popen("date +%s%N")

@@ -64,6 +64,26 @@ function M.contains(v, needle, seen)
   return false
 end
 
+--- s as one single-quoted shell word.
+function M.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+--- Writes s to the file at path.
+function M.write(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+--- Runs a shell command as it is; returns its output and exit status.
+function M.sh(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("a")
+  local _, _, code = p:close()
+  return out, code
+end
+
 --- Runs a shell command with this process's Lua paths (so a child
 --- lua5.4 finds the modules under test); returns output and status.
 function M.run(cmd)

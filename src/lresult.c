@@ -1,0 +1,67 @@
+/*
+** lresult.c — result and rate-limit tables for Lua (see lresult.h).
+*/
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "lresult.h"
+#include "ratelimit.h"
+
+static void set_int(lua_State *L, const char *k, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_text(lua_State *L, const char *k, const char *s, size_t n,
+                     taskip_push_text push, void *ud) {
+  if (push != NULL)
+    push(L, ud, s, n);
+  else
+    lua_pushlstring(L, s, n);
+  lua_setfield(L, -2, k);
+}
+
+void taskip_push_result(lua_State *L, const taskip_result *r,
+                        taskip_push_text push, void *ud) {
+  size_t i;
+  lua_createtable(L, 0, 10);
+  lua_pushboolean(L, r->kind == TASKIP_OK);
+  lua_setfield(L, -2, "ok");
+  lua_pushstring(L, taskip_kind_name(r->kind));
+  lua_setfield(L, -2, "kind");
+  set_int(L, "status", (lua_Integer)r->status);
+  set_int(L, "attempts", r->attempts);
+  if (r->kind != TASKIP_OK)
+    set_text(L, "message", r->message, strlen(r->message), push, ud);
+  if (r->retry_after >= 0) {
+    lua_pushnumber(L, r->retry_after);
+    lua_setfield(L, -2, "retry_after");
+  }
+  set_text(L, "body", r->body ? r->body : "", r->body ? r->body_len : 0,
+           push, ud);
+  if (r->trace != NULL)
+    set_text(L, "trace", r->trace, r->trace_len, push, ud);
+  lua_createtable(L, 0, (int)r->header_count);
+  for (i = 0; i < r->header_count; i++)
+    set_text(L, r->headers[i].name, r->headers[i].value,
+             strlen(r->headers[i].value), push, ud);
+  lua_setfield(L, -2, "headers");
+}
+
+void taskip_push_figures(lua_State *L, const taskip_rate_figures *f) {
+  lua_createtable(L, 0, 5);
+  set_int(L, "limit", f->limit);
+  set_int(L, "remaining", f->remaining);
+  set_int(L, "reset", (lua_Integer)f->reset_at);
+}
+
+void taskip_push_rate(lua_State *L, taskip_client *c) {
+  taskip_rate_figures budget, burst;
+  double wait = taskip_client_rate(c, taskip_now(), &budget, &burst);
+  taskip_push_figures(L, &budget);
+  lua_pushnumber(L, wait);
+  lua_setfield(L, -2, "wait");
+  taskip_push_figures(L, &burst);
+  lua_setfield(L, -2, "burst");
+}

@@ -1,0 +1,34 @@
+/*
+** lresult.h — the Lua view of a call's result and of the rate limit,
+** shared by the binding (ltaskip.c) and the script host (hostcore.c),
+** so the facade reads the same tables from both.
+*/
+#ifndef TASKIP_LRESULT_H
+#define TASKIP_LRESULT_H
+
+#include <lua.h>
+
+#include "taskip.h"
+
+/* Pushes n bytes of text; the host's version scrubs the key first. */
+typedef void (*taskip_push_text)(lua_State *L, void *ud, const char *s,
+                                 size_t n);
+
+/*
+** Pushes {ok, kind, status, attempts, message?, retry_after?, body,
+** trace?, headers = {name = value}}. Every text goes through push (NULL:
+** as it is).
+*/
+void taskip_push_result(lua_State *L, const taskip_result *r,
+                        taskip_push_text push, void *ud);
+
+struct taskip_rate_figures;
+
+/* Pushes {limit, remaining, reset} of one window. */
+void taskip_push_figures(lua_State *L, const struct taskip_rate_figures *f);
+
+/* Pushes {limit, remaining, reset, wait, burst = {limit, remaining,
+** reset}} for client c now. */
+void taskip_push_rate(lua_State *L, taskip_client *c);
+
+#endif

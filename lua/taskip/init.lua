@@ -49,9 +49,10 @@ local OPTIONS = {
 local Client = { __name = "taskip.client" }
 Client.__index = Client
 
-local function argerror(fname, name, want, got)
+-- Raises at `level` (counted from argerror: 3 is its caller's caller).
+local function argerror(fname, name, want, got, level)
   error(format("taskip: bad argument '%s' to %s (%s expected, got %s)",
-    name, fname, want, type(got)), 3)
+    name, fname, want, type(got)), level or 3)
 end
 
 local function env(name)
@@ -128,23 +129,24 @@ local function finish(r, raw)
   }
 end
 
--- Every public method calls this directly, so that level 3 of an
--- error is the caller's line.
-local function call(self, fname, method, path, opts)
-  if type(method) ~= "string" then argerror(fname, "method", "string", method) end
-  if type(path) ~= "string" then argerror(fname, "path", "string", path) end
+-- Sends one request. Misuse raises at the caller's line: public methods
+-- tail-call this (up = 0); generated methods call it with up = 1.
+local function call(self, fname, method, path, opts, up)
+  local level = 2 + (up or 0)
+  if type(method) ~= "string" then argerror(fname, "method", "string", method, level + 1) end
+  if type(path) ~= "string" then argerror(fname, "path", "string", path, level + 1) end
   local q, body = opts.query, opts.body
-  if q ~= nil and type(q) ~= "table" then argerror(fname, "query", "table", q) end
+  if q ~= nil and type(q) ~= "table" then argerror(fname, "query", "table", q, level + 1) end
   if body ~= nil and type(body) ~= "string" then
     local text, why = json.encode(body)
     if not text then
-      error("taskip: body cannot be encoded as JSON: " .. tostring(why), 3)
+      error("taskip: body cannot be encoded as JSON: " .. tostring(why), level)
     end
     body = text
   end
   local ok, r = pcall(self._core.request, self._core, method, path,
     query.encode(q), body)
-  if not ok then error(r, 3) end          -- misuse: closed, bad path
+  if not ok then error(r, level) end      -- misuse: closed, bad path
   if r.trace and self._debug then emit_trace(self._debug, r.trace) end
   return finish(r, opts.raw)
 end

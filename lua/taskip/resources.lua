@@ -101,7 +101,7 @@ local function method_for(e, send)
     else
       opts = { body = args[n + 1], query = args[n + 2] }
     end
-    local value, meta = send(self._client, fname, verb, path, opts)
+    local value, meta = send(self._client, fname, verb, path, opts, 1)
     if e.pdf and value ~= nil then
       meta.content_type = meta.headers["content-type"]
       meta.filename = filename_of(meta.headers)
@@ -158,7 +158,7 @@ function Resource.__tostring(r)
 end
 
 --- Attaches the generated resources to the Client class. send is the
---- client's request function: send(client, fname, method, path, opts).
+--- client's request function: send(client, fname, method, path, opts, up).
 function M.install(Client, send)
   for _, e in ipairs(endpoints) do
     local s = space(e[2])

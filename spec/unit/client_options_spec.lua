@@ -102,3 +102,24 @@ describe("the pinned origin", function()
     assert.has_error(function() d:get("/contact") end)
   end)
 end)
+
+describe("misuse errors", function()
+  local c = client()
+  local here = debug.getinfo(1, "S").short_src
+
+  local cases = {
+    ["a refused path"] = function() c:get("https://evil.example/") end,
+    ["a query that is not a table"] = function() c:get("/contact", "page=2") end,
+    ["a body that cannot be JSON"] = function() c:post("/contact", { f = print }) end,
+    ["a bad placeholder of a generated method"] = function() c.contact:get("../x") end,
+    ["a bad query of a generated method"] = function() c.contact:list("x") end,
+    ["bad request options"] = function() c:request("GET", "/x", 5) end,
+  }
+  for what, f in pairs(cases) do
+    it("point at the caller's line for " .. what, function()
+      local ok, err = pcall(f)
+      assert.is_false(ok)
+      assert.equal(here, err:match("^(.-):%d+:"), err)
+    end)
+  end
+end)

@@ -1015,7 +1015,12 @@ taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
     snprintf(err, errlen, "no secret key");
     goto fail;
   }
-  h->client = taskip_client_new(&cfg->client, key, keylen, err, errlen);
+  {
+    /* No transfer traces: they would reach scripts with the results. */
+    taskip_config client = cfg->client;
+    client.debug = 0;
+    h->client = taskip_client_new(&client, key, keylen, err, errlen);
+  }
   if (h->client == NULL)
     goto fail;
   if (make_masks(h, key, keylen) != 0) {

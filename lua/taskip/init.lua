@@ -17,8 +17,8 @@ local query = require "taskip.query"
 local read = require "taskip.read"
 local resources = require "taskip.resources"
 
-local type, pairs, error, setmetatable, tostring, getenv, format =
-  type, pairs, error, setmetatable, tostring, os.getenv, string.format
+local type, pairs, error, pcall, setmetatable, tostring, getenv, format =
+  type, pairs, error, pcall, setmetatable, tostring, os.getenv, string.format
 local stderr = io.stderr
 
 local DEFAULT_BASE_URL = "https://public-api.taskip.net/api/public-v1"
@@ -105,6 +105,7 @@ local function finish(r, raw)
     if v ~= nil then return v, meta end
     return nil, errors.new {
       kind = "decode", status = r.status, headers = r.headers,
+      attempts = r.attempts,
       message = "response is not valid JSON: " .. tostring(why),
       raw = r.body:sub(1, RAW_LIMIT),
     }

@@ -23,13 +23,17 @@ local unpack = table.unpack or unpack  -- luacheck: globals unpack
 
 local M = {}
 
--- "project.task" -> { name, fns = {method -> function}, children = {} }
+-- "project.task" -> { name, children = {}, rows = {method -> row},
+-- walks = {each/all name -> list row}, fns = {name -> function} }.
+-- Functions are made on first use: a script host builds one client per
+-- script, and most scripts touch a few resources of the 207 endpoints.
 local spaces = {}
+local send                     -- the client's request function
 
 local function space(name)
   local s = spaces[name]
   if not s then
-    s = { name = name, fns = {}, children = {}, rows = {} }
+    s = { name = name, fns = {}, children = {}, rows = {}, walks = {} }
     spaces[name] = s
     local parent, child = name:match("^(.*)%.([^.]+)$")
     if parent then space(parent).children[child] = s end
@@ -87,7 +91,7 @@ local function filename_of(headers)
 end
 
 -- The function behind c.<resource>:<name>(...) for row e.
-local function method_for(e, send)
+local function method_for(e)
   local pieces, names = parse(e[5])
   local n = #names
   local verb = e[4]
@@ -138,11 +142,28 @@ local function walkers(e, list, nargs)
   return each, all
 end
 
+-- The method k of space s, made and kept on first use.
+local function function_of(s, k)
+  local fn = s.fns[k]
+  if fn then return fn end
+  local e = s.rows[k]
+  if e then
+    fn = method_for(e)
+  else
+    e = s.walks[k]
+    if not e then return nil end
+    local each, all = walkers(e, method_for(e))
+    fn = k:sub(1, 4) == "each" and each or all
+  end
+  s.fns[k] = fn
+  return fn
+end
+
 local Resource = {}
 
 function Resource.__index(r, k)
   local s = r._space
-  local fn = s.fns[k]
+  local fn = function_of(s, k)
   if fn then return fn end
   local child = s.children[k]
   if child then
@@ -159,16 +180,15 @@ end
 
 --- Attaches the generated resources to the Client class. send is the
 --- client's request function: send(client, fname, method, path, opts, up).
-function M.install(Client, send)
+function M.install(Client, request)
+  send = request
   for _, e in ipairs(endpoints) do
     local s = space(e[2])
     if not e.alias then
-      local fn, nargs = method_for(e, send)
-      s.fns[e[3]] = fn
       s.rows[e[3]] = e
       if e.list then                -- list -> each/all; activity -> each_activity
         local suffix = e[3] == "list" and "" or "_" .. e[3]
-        s.fns["each" .. suffix], s.fns["all" .. suffix] = walkers(e, fn, nargs)
+        s.walks["each" .. suffix], s.walks["all" .. suffix] = e, e
       end
     end
   end

@@ -132,3 +132,141 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all deps test lint docs demo install clean
+
+# {==================================================== benchmarks
+#   make bench          the timed runs (a few minutes): prints the table
+#                       and writes bench/RESULTS.md (bench/NOTES.md added)
+#   make bench-smoke    every row with tiny counts, nothing written; run
+#                       by spec/integration/bench_smoke_spec.lua
+BENCH_B = $(B)/bench
+BENCH_BINS = $(BENCH_B)/floor-get $(BENCH_B)/floor-once \
+	$(BENCH_B)/parallel-get $(BENCH_B)/many-scripts $(BENCH_B)/step-latency
+
+$(BENCH_B)/floor-get: bench/floor_get.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CURL_LIBS) $(LDFLAGS)
+
+$(BENCH_B)/floor-once: bench/floor_once.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CURL_LIBS) $(LDFLAGS)
+
+BENCH_HOST_DEPS = bench/bench_host.h $(HOST_LIB) $(HEADERS) Makefile
+BENCH_HOST_CC = $(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(HOST_LIB) $(HOST_LINK)
+
+$(BENCH_B)/parallel-get: bench/parallel_get.c $(BENCH_HOST_DEPS)
+	$(BENCH_HOST_CC)
+
+$(BENCH_B)/many-scripts: bench/many_scripts.c $(BENCH_HOST_DEPS)
+	$(BENCH_HOST_CC)
+
+$(BENCH_B)/step-latency: bench/step_latency.c $(BENCH_HOST_DEPS)
+	$(BENCH_HOST_CC)
+
+bench-deps:
+	@sh scripts/bench-deps.sh
+
+bench: deps bench-deps all $(BENCH_BINS)
+	python3 bench/bench.py --out bench/RESULTS.md --notes bench/NOTES.md
+
+bench-smoke: bench-deps all $(BENCH_BINS)
+	@python3 bench/bench.py --smoke
+
+.PHONY: bench bench-deps bench-smoke
+# }====================================================
+
+# {==================================================== hardening: load, canary
+#   make load     one host runs LOAD_SCRIPTS scripts x LOAD_CALLS calls
+#                 against taskip-mock; prints calls, duration, peak RSS
+#   make canary   the whole suite and the tools with a canary key; fails
+#                 if it shows up (raw, URL-encoded, base64) in any output
+LOAD_DRIVER = $(B)/load-driver
+LOAD_SCRIPTS ?= 1000
+LOAD_CALLS ?= 10
+
+all: $(LOAD_DRIVER)
+
+$(B)/obj/load_driver.o: spec/c/load_driver.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+$(LOAD_DRIVER): $(B)/obj/load_driver.o $(HOST_LIB)
+	$(CC) -o $@ $^ $(HOST_LINK)
+
+load: deps all
+	@$(DEV_PATH) LOAD_SCRIPTS=$(LOAD_SCRIPTS) LOAD_CALLS=$(LOAD_CALLS) \
+		bash scripts/load.sh
+
+canary: deps all
+	@$(DEV_PATH) bash scripts/canary.sh
+
+.PHONY: load canary
+# }====================================================
+
+# {==================================================================
+# Sanitizers, valgrind and fuzzing (clang, libclang-rt-14-dev, valgrind)
+#
+#   make sanitize            ASan+UBSan build in $(SAN_B)/, the whole suite
+#                            under it, the C-level tests with leak checks,
+#                            and fuzz-regress
+#   make memcheck            the C-level tests of build/ under valgrind
+#   make fuzz FUZZ_SECONDS=N each libFuzzer target for N s (default 60)
+#   make fuzz-regress        replays fuzz/regressions/ and the seed corpora
+# ===================================================================
+
+SAN_B ?= build-asan
+FUZZ_B ?= build-fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = ratelimit url digest json host
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	$(WARNINGS) -g -O1 $(FUZZ_SAN) $(LUA_INCDIR) $(CURL_CFLAGS) -Isrc \
+	-DFUZZ_LUA_DIR='"$(CURDIR)/lua"'
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
+FUZZ_CORE = $(CORE_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)
+FUZZ_HOST = $(HOST_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)
+
+$(FUZZ_B)/obj/%.o: src/%.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_B)/obj/fuzz_%.o: fuzz/fuzz_%.c fuzz/fuzz_lines.h $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -c $< -o $@
+
+FUZZ_LINK = $(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
+
+$(FUZZ_B)/fuzz_ratelimit: $(FUZZ_B)/obj/fuzz_ratelimit.o $(FUZZ_CORE)
+	$(FUZZ_LINK) $(CURL_LIBS)
+$(FUZZ_B)/fuzz_url: $(FUZZ_B)/obj/fuzz_url.o $(FUZZ_CORE)
+	$(FUZZ_LINK) $(CURL_LIBS)
+$(FUZZ_B)/fuzz_digest: $(FUZZ_B)/obj/fuzz_digest.o $(FUZZ_CORE)
+	$(FUZZ_LINK) $(CURL_LIBS)
+$(FUZZ_B)/fuzz_json: $(FUZZ_B)/obj/fuzz_json.o
+	$(FUZZ_LINK) $(LUA_LIBS) -lm
+$(FUZZ_B)/fuzz_host: $(FUZZ_B)/obj/fuzz_host.o $(FUZZ_HOST) $(FUZZ_CORE)
+	$(FUZZ_LINK) $(LUA_LIBS) $(CURL_LIBS) -lm
+
+sanitize: deps
+	@SAN_B=$(SAN_B) bash scripts/sanitize.sh $(ARGS)
+
+memcheck: deps all
+	@bash scripts/memcheck.sh $(B)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	@$(MAKE) -s fuzz-build
+	@bash scripts/fuzz.sh run $(FUZZ_B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-regress:
+	@$(MAKE) -s fuzz-build
+	@bash scripts/fuzz.sh regress $(FUZZ_B) 0 $(FUZZ_TARGETS)
+
+clean: clean-hardening
+clean-hardening:
+	rm -rf $(SAN_B) $(FUZZ_B)
+
+.PHONY: sanitize memcheck fuzz fuzz-build fuzz-regress clean-hardening
+# }==================================================================

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="gcc make pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev \
 lua-cjson lua-busted lua-check luarocks libmicrohttpd-dev libgnutls28-dev \
-openssl curl ca-certificates"
+openssl curl ca-certificates clang libclang-rt-14-dev valgrind"
 
 missing=""
 for p in $PACKAGES; do

@@ -45,6 +45,7 @@ struct taskip_call {
   char *body;                   /* request body, or NULL */
   size_t body_len, body_off;
   int idempotent;
+  int reached;                  /* this attempt's request went out */
   call_state state;
   double start, retry_at;
   int retries;
@@ -327,9 +328,8 @@ taskip_step taskip_call_step(taskip_call *call, double now,
 
 /* {------------------------------------------------ curl callbacks */
 
-static size_t on_write(char *p, size_t size, size_t n, void *ud) {
-  taskip_call *call = ud;
-  size_t len = size * n;
+/* Adds response body bytes; returns len, or 0 to abort the transfer. */
+static size_t take_body(taskip_call *call, const char *p, size_t len) {
   if (call->in.len + len > call->client->cfg.max_response_bytes) {
     call->too_large = 1;
     return 0;                               /* aborts the transfer */
@@ -337,6 +337,10 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud) {
   if (buffer_add(&call->in, p, len) != 0)
     return 0;
   return len;
+}
+
+static size_t on_write(char *p, size_t size, size_t n, void *ud) {
+  return take_body(ud, p, size * n);
 }
 
 static size_t on_read(char *p, size_t size, size_t n, void *ud) {
@@ -361,6 +365,19 @@ static int on_seek(void *ud, curl_off_t offset, int origin) {
     return CURL_SEEKFUNC_CANTSEEK;
   call->body_off = (size_t)offset;
   return CURL_SEEKFUNC_OK;
+}
+
+/* Called once a connection is up (TLS included), before the request
+** is written: from here on, the request may reach the server. */
+static int on_prereq(void *ud, char *ip, char *local_ip, int port,
+                     int local_port) {
+  taskip_call *call = ud;
+  (void)ip;
+  (void)local_ip;
+  (void)port;
+  (void)local_port;
+  call->reached = 1;
+  return CURL_PREREQFUNC_OK;
 }
 
 static int on_debug(CURL *h, curl_infotype type, char *data, size_t size,
@@ -394,6 +411,7 @@ CURLcode taskip_call_prepare(taskip_call *call, CURL *h) {
   call->headers = NULL;
   buffer_free(&call->in);
   call->too_large = 0;
+  call->reached = 0;
   call->body_off = 0;
   call->errbuf[0] = '\0';
   lines[n++] = "Accept: application/json";
@@ -433,6 +451,8 @@ CURLcode taskip_call_prepare(taskip_call *call, CURL *h) {
   SET(CURLOPT_WRITEFUNCTION, on_write);
   SET(CURLOPT_WRITEDATA, call);
   SET(CURLOPT_ERRORBUFFER, call->errbuf);
+  SET(CURLOPT_PREREQFUNCTION, on_prereq);
+  SET(CURLOPT_PREREQDATA, call);
   if (has_body || strcmp(call->method, "POST") == 0) {
     SET(CURLOPT_POST, 1L);
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
@@ -457,6 +477,28 @@ CURLcode taskip_call_prepare(taskip_call *call, CURL *h) {
   return rc;
 }
 
+/* Stores header i of the response, name lowercased, value scrubbed;
+** 0, or -1 when out of memory. */
+static int keep_header(taskip_call *call, size_t i, const char *name,
+                       const char *value) {
+  taskip_result *r = &call->result;
+  char *p;
+  r->headers[i].name = dupstr(name);
+  r->headers[i].value = dupstr(value);
+  if (!r->headers[i].name || !r->headers[i].value) {
+    free(r->headers[i].name);
+    free(r->headers[i].value);
+    r->headers[i].name = r->headers[i].value = NULL;
+    return -1;
+  }
+  for (p = r->headers[i].name; *p; p++)
+    *p = (char)tolower((unsigned char)*p);
+  taskip_secret_scrub(call->client->secret, r->headers[i].value,
+                      strlen(r->headers[i].value));
+  r->header_count = i + 1;
+  return 0;
+}
+
 /* Copies the last response's headers, names lowercased. */
 static void collect_headers(taskip_call *call, CURL *h) {
   taskip_result *r = &call->result;
@@ -473,23 +515,12 @@ static void collect_headers(taskip_call *call, CURL *h) {
     return;
   prev = NULL;
   for (i = 0; i < n; i++) {
-    char *p;
     hd = curl_easy_nextheader(h, CURLH_HEADER, -1, prev);
     if (hd == NULL)
       break;
     prev = hd;
-    r->headers[i].name = dupstr(hd->name);
-    r->headers[i].value = dupstr(hd->value);
-    if (!r->headers[i].name || !r->headers[i].value) {
-      free(r->headers[i].name);
-      free(r->headers[i].value);
+    if (keep_header(call, i, hd->name, hd->value) != 0)
       break;
-    }
-    for (p = r->headers[i].name; *p; p++)
-      *p = (char)tolower((unsigned char)*p);
-    taskip_secret_scrub(call->client->secret, r->headers[i].value,
-                        strlen(r->headers[i].value));
-    r->header_count = i + 1;
   }
 }
 
@@ -543,21 +574,26 @@ static int plan_retry(taskip_call *call, CURLcode rc,
   return 1;
 }
 
-void taskip_call_finish(taskip_call *call, CURL *h, CURLcode rc,
-                        double now) {
+/* Digests the attempt whose status and headers are in place: moves the
+** body in, reads the rate-limit headers, sets the kind, plans a retry. */
+static void digest_attempt(taskip_call *call, CURLcode rc, long status,
+                           double now) {
   taskip_client *c = call->client;
   taskip_result *r = &call->result;
   taskip_rate_headers rh;
-  long status = 0;
-  if (call->state != IN_FLIGHT)
-    return;
-  result_clear_response(r);
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  /* When a reused connection dies under a request, libcurl reconnects by
+  ** itself (and, for a write, refuses to send it again); if that connect
+  ** or its TLS handshake fails, rc reads "could not connect" (or a TLS
+  ** error) although the request went out once. For a write, report it
+  ** as lost, never as "not sent", so it is not sent again. */
+  if (call->reached && !call->idempotent
+      && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST
+          || taskip_kind_of_curl(rc) == TASKIP_TLS))
+    rc = CURLE_SEND_FAIL_REWIND;
   r->status = status;
   r->curl_code = rc;
   r->retry_after = -1;
   r->message[0] = '\0';
-  collect_headers(call, h);
   r->body = call->in.data ? call->in.data : dupstr("");
   r->body_len = call->in.len;
   memset(&call->in, 0, sizeof(call->in));   /* ownership moved */
@@ -584,6 +620,38 @@ void taskip_call_finish(taskip_call *call, CURL *h, CURLcode rc,
                          : rh.retry_after;
   describe_failure(call, rc);
   call->state = plan_retry(call, rc, &rh, now) ? READY : DONE;
+}
+
+void taskip_call_finish(taskip_call *call, CURL *h, CURLcode rc,
+                        double now) {
+  long status = 0;
+  if (call->state != IN_FLIGHT)
+    return;
+  result_clear_response(&call->result);
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  collect_headers(call, h);
+  digest_attempt(call, rc, status, now);
+}
+
+void taskip_call_finish_response(taskip_call *call, CURLcode rc,
+                                 long status, const taskip_header *hs,
+                                 size_t n, const char *body, size_t len,
+                                 double now) {
+  taskip_result *r = &call->result;
+  size_t i;
+  if (call->state != IN_FLIGHT)
+    return;
+  result_clear_response(r);
+  if (n > 0)
+    r->headers = calloc(n, sizeof(*r->headers));
+  for (i = 0; r->headers != NULL && i < n; i++)
+    if (keep_header(call, i, hs[i].name, hs[i].value) != 0)
+      break;
+  buffer_free(&call->in);
+  call->too_large = 0;
+  if (len > 0 && take_body(call, body, len) != len && rc == CURLE_OK)
+    rc = CURLE_WRITE_ERROR;             /* as libcurl reports an abort */
+  digest_attempt(call, rc, status, now);
 }
 
 /* }======================================================= */

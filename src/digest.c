@@ -2,6 +2,7 @@
 ** digest.c — response digestion (see digest.h).
 */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,7 +76,8 @@ const char *taskip_header_get(const taskip_header *hs, size_t n,
   return NULL;
 }
 
-/* A whole non-negative number, or -1. */
+/* A finite non-negative number ("inf", which strtod takes, is not), or
+** -1. */
 static double number_of(const char *s) {
   char *end;
   double v;
@@ -85,7 +87,7 @@ static double number_of(const char *s) {
   v = strtod(s, &end);
   while (*end == ' ' || *end == '\t')
     end++;
-  if (errno != 0 || *end != '\0' || v < 0 || v != v)
+  if (errno != 0 || *end != '\0' || v < 0 || !isfinite(v))
     return -1;
   return v;
 }

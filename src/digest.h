@@ -26,4 +26,15 @@ void taskip_rate_headers_read(taskip_rate_headers *h,
                               const taskip_header *hs, size_t n,
                               long status, double now);
 
+/*
+** taskip_call_finish without a curl handle (client.c): digests an
+** attempt whose response is given as status, headers (names in any
+** case) and body, as if libcurl had delivered them with rc. For tests
+** and the response fuzzer; drivers use taskip_call_finish.
+*/
+void taskip_call_finish_response(taskip_call *call, CURLcode rc,
+                                 long status, const taskip_header *hs,
+                                 size_t n, const char *body, size_t len,
+                                 double now);
+
 #endif

@@ -77,6 +77,7 @@ typedef struct script {
 struct taskip_host {
   taskip_host_config cfg;
   char *lua_dir;
+  sb_chunk *chunks;           /* the taskip modules, compiled once */
   taskip_client *client;
   taskip_origin origin;
   taskip_secret *masks[3];    /* the key, base64, percent-encoded */
@@ -99,7 +100,11 @@ struct taskip_host {
 /* {======================================================= text */
 
 static void log_line(taskip_host *h, int id, int level, const char *fmt,
-                     ...);
+                     ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 
 size_t host_scrub(void *sp, char *buf, size_t len) {
   script *s = sp;
@@ -887,6 +892,10 @@ int taskip_host_step(taskip_host *h, int timeout_ms) {
     drive_io(h, 0, budget);
     if (h->running == 0)
       break;
+    /* drive_io may have finished transfers: their tasks are ready now,
+    ** and waiting for more I/O would leave them idle until the timeout */
+    if (h->qhead != NULL)
+      ready = 1;
     now = sb_clock();
     next = run_timers(h, now);
     if (ready > 0 || h->running == 0) {
@@ -1082,6 +1091,7 @@ int taskip_host_spawn_buffer(taskip_host *h, const char *name,
   sc.mem_cap = h->cfg.limits.memory;
   sc.instructions = h->cfg.limits.instructions;
   sc.lua_dir = h->lua_dir;
+  sc.chunks = &h->chunks;
   sc.base_url = h->origin.prefix;
   sc.open_core = hostcore_open;
   sc.install = hostcore_install;
@@ -1221,6 +1231,7 @@ void taskip_host_free(taskip_host *h) {
   free(h->fds);
   free(h->ready);
   free(h->lua_dir);
+  sb_chunks_free(h->chunks);
   free(h);
 }
 

@@ -669,6 +669,114 @@ static int build_env(lua_State *L) {
   return env;
 }
 
+/* {------------------------------------------------ module cache */
+
+struct sb_chunk {
+  sb_chunk *next;
+  char *name, *chunkname;       /* "taskip.json", "@/path/json.lua" */
+  char *code;                   /* lua_dump output */
+  size_t len;
+};
+
+void sb_chunks_free(sb_chunk *c) {
+  while (c != NULL) {
+    sb_chunk *next = c->next;
+    free(c->name);
+    free(c->chunkname);
+    free(c->code);
+    free(c);
+    c = next;
+  }
+}
+
+static int dump_writer(lua_State *L, const void *p, size_t n, void *ud) {
+  sb_chunk *c = ud;
+  char *code = realloc(c->code, c->len + n);
+  (void)L;
+  if (code == NULL)
+    return 1;
+  memcpy(code + c->len, p, n);
+  c->code = code;
+  c->len += n;
+  return 0;
+}
+
+/* Compiles module `name` from package.path (text only) and keeps its
+** bytecode; leaves the loaded function on the stack. NULL if absent. */
+static sb_chunk *compile_module(lua_State *L, const char *name) {
+  sb_chunk *c;
+  const char *path;
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "searchpath");
+  lua_pushstring(L, name);
+  lua_getfield(L, -3, "path");
+  lua_call(L, 2, 1);
+  path = lua_tostring(L, -1);
+  if (path == NULL) {
+    lua_pop(L, 2);
+    return NULL;
+  }
+  if (luaL_loadfilex(L, path, "t") != LUA_OK)
+    lua_error(L);
+  c = calloc(1, sizeof(*c));
+  if (c == NULL || lua_dump(L, dump_writer, c, 0) != 0) {
+    sb_chunks_free(c);
+    luaL_error(L, "not enough memory to keep module %s", name);
+  }
+  c->name = strdup(name);
+  c->chunkname = malloc(strlen(path) + 2);
+  if (c->name == NULL || c->chunkname == NULL) {
+    sb_chunks_free(c);
+    luaL_error(L, "not enough memory to keep module %s", name);
+  }
+  c->chunkname[0] = '@';
+  strcpy(c->chunkname + 1, path);
+  lua_replace(L, -3);                       /* function over package */
+  lua_pop(L, 1);
+  return c;
+}
+
+/* A package searcher in front of the file searchers: serves modules
+** from the host's cache, compiling each once. Upvalue: the cache. */
+static int cached_searcher(lua_State *L) {
+  sb_chunk **cache = lua_touserdata(L, lua_upvalueindex(1));
+  const char *name = luaL_checkstring(L, 1);
+  sb_chunk *c;
+  for (c = *cache; c != NULL; c = c->next)
+    if (strcmp(c->name, name) == 0)
+      break;
+  if (c == NULL) {
+    c = compile_module(L, name);
+    if (c == NULL) {
+      lua_pushfstring(L, "\n\tno module '%s' in the host's cache", name);
+      return 1;
+    }
+    c->next = *cache;
+    *cache = c;
+  } else if (luaL_loadbufferx(L, c->code, c->len, c->chunkname, "b")
+             != LUA_OK) {
+    lua_error(L);
+  }
+  lua_pushstring(L, c->chunkname + 1);
+  return 2;
+}
+
+/* Puts cached_searcher first in package.searchers. */
+static void use_cache(lua_State *L, sb_chunk **cache) {
+  lua_getglobal(L, "table");
+  lua_getfield(L, -1, "insert");
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "searchers");
+  lua_replace(L, -2);
+  lua_pushinteger(L, 1);
+  lua_pushlightuserdata(L, cache);
+  lua_pushcclosure(L, cached_searcher, 1);
+  lua_call(L, 3, 0);
+  lua_pop(L, 1);
+}
+
+/* }------------------------------------------------ */
+
 static void require_to_top(lua_State *L, const char *name) {
   lua_getglobal(L, "require");
   lua_pushstring(L, name);
@@ -701,6 +809,8 @@ static int setup_main(lua_State *L) {
   lua_pushcfunction(L, cfg->open_core);
   lua_setfield(L, -2, "taskip.core");
   lua_pop(L, 1);
+  if (cfg->chunks != NULL)
+    use_cache(L, cfg->chunks);
   require_to_top(L, "cjson");
   host_json_guard(L);
   lua_getfield(L, -2, "loaded");

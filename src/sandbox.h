@@ -85,12 +85,18 @@ struct sandbox {
   sb_print_fn print;
 };
 
+/* The taskip Lua modules compiled once per host and loaded into each
+** new state as bytecode (the host's own files: never a script's). */
+typedef struct sb_chunk sb_chunk;
+void sb_chunks_free(sb_chunk *chunks);
+
 /* The fixed settings of a new sandbox. */
 typedef struct sb_config {
   size_t mem_cap;               /* bytes for the script, above the
                                    facade's own; 0: none */
   long long instructions;       /* 0: none */
   const char *lua_dir;          /* holds taskip/init.lua */
+  sb_chunk **chunks;            /* the host's module cache, or NULL */
   const char *base_url;         /* shown as taskip.base_url */
   lua_CFunction open_core;      /* the in-sandbox taskip.core */
   /* adds host globals (sleep, log, taskip.parallel) to the env table
@@ -128,7 +134,11 @@ void sb_forget(sandbox *sb, lua_State *co);
 void sb_arm(sandbox *sb, lua_State *co, double slice_end);
 
 /* Records a kill (the first reason wins). */
-void sb_kill(sandbox *sb, sb_limit why, const char *fmt, ...);
+void sb_kill(sandbox *sb, sb_limit why, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* Raises if the script is killed; every host function calls it. */
 void sb_check(lua_State *L);

@@ -8,7 +8,7 @@ local cjson = require "cjson"
 local mock = require "taskip.mock"
 
 local KEY = "test-key-not-a-secret"
-local BIN = os.getenv("TASKIP_MOCK_BIN") or "./build/taskip-mock"
+local BIN = os.getenv("TASKIP_MOCK_BIN") or require("support.env").bin("taskip-mock")
 
 -- {==================================================================
 -- Helpers
@@ -521,6 +521,36 @@ describe("taskip.mock emulator", function()
         request(m, "/contact").headers["content-type"])
       assert.equal("application/json",
         request(m, "/contact").headers["content-type"])
+    end)
+
+    it("html answers 200 with an HTML page N times, before routing",
+       function()
+      m:faults{html = 1}
+      local r = request(m, "/contact", {method = "POST",
+        body = '{"first_name":"Html","email":"html@example.com"}'})
+      assert.equal(200, r.status)
+      assert.equal("text/html; charset=UTF-8", r.headers["content-type"])
+      assert.truthy(r.body:find("^<!DOCTYPE html>"))
+      r = request(m, "/contact?search=html%40example.com")
+      assert.same({}, decode(r.body).data)
+    end)
+
+    it("stall handles the next N requests but keeps them silent for "
+       .. "stall_ms, then closes", function()
+      m:faults{stall = 1, stall_ms = 1500}
+      local t0 = now_ms()
+      local r = request(m, "/contact", {args = "--max-time 0.5"})
+      assert.equal(28, r.exit) -- curl: timeout, nothing came
+      assert.truthy(now_ms() - t0 < 1400)
+      m:faults{stall = 1, stall_ms = 300}
+      r = request(m, "/contact", {method = "POST",
+        body = '{"first_name":"Stall","email":"stall@example.com"}'})
+      assert.equal(52, r.exit) -- closed after stall_ms, no response
+      local reqs = m:stats().requests
+      assert.same({"stall", "stall"}, {reqs[1].action, reqs[2].action})
+      -- the write behind the silence took effect
+      r = request(m, "/contact?search=stall%40example.com")
+      assert.equal(1, #decode(r.body).data)
     end)
 
     it("rejects unknown faults and bad values", function()

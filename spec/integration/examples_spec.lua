@@ -4,8 +4,8 @@ local env = require "support.env"
 
 -- taskip-run against emulator m (the key through the environment).
 local function run(m, args)
-  return env.run(string.format("TASKIP_SECRET_KEY=%s build/taskip-run --base-url %s "
-    .. "--cafile %s %s", env.KEY, m.url, m.cafile, args))
+  return env.run(string.format("TASKIP_SECRET_KEY=%s %s --base-url %s "
+    .. "--cafile %s %s", env.KEY, env.bin("taskip-run"), m.url, m.cafile, args))
 end
 
 describe("examples", function()
@@ -71,7 +71,8 @@ describe("the embedding example", function()
   it("never spends more than 1 ms of CPU in step(0) while 100 requests are in flight", function()
     local m = env.mock { latency_ms = 50 }
     local out, code = env.run(string.format("TASKIP_SECRET_KEY=%s TASKIP_BASE_URL=%s "
-      .. "TASKIP_CAFILE=%s TASKIP_LUA_DIR=lua build/embed-game-loop", env.KEY, m.url, m.cafile))
+      .. "TASKIP_CAFILE=%s TASKIP_LUA_DIR=lua %s", env.KEY, m.url, m.cafile,
+      env.bin("embed-game-loop")))
     m:stop()
     assert.equal(0, code, out)
     local steps, cpu = out:match("steps=(%d+) with 100 in flight: cpu max (%d+) us")

@@ -3,7 +3,7 @@
 local env = require "support.env"
 local q, write, sh = env.quote, env.write, env.sh
 
-local RUN = "build/taskip-run"
+local RUN = env.bin("taskip-run")
 
 
 

@@ -4,7 +4,7 @@
 local env = require "support.env"
 local q, sh = env.quote, env.sh
 
-local RUN = "build/taskip-run"
+local RUN = env.bin("taskip-run")
 
 
 local function write(path, s, mode)

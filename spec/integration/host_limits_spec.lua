@@ -5,7 +5,7 @@
 local env = require "support.env"
 local q, write = env.quote, env.write
 
-local RUN = "build/taskip-run"
+local RUN = env.bin("taskip-run")
 
 
 local function read(path)

@@ -4,7 +4,7 @@
 local env = require "support.env"
 local q, write, sh = env.quote, env.write, env.sh
 
-local RUN, DRIVER = "build/taskip-run", "build/host-driver"
+local RUN, DRIVER = env.bin("taskip-run"), env.bin("host-driver")
 
 
 

@@ -6,9 +6,37 @@ local taskip = require "taskip"
 
 local M = {}
 
+--- The build under test: $TASKIP_BUILD (make sanitize sets build-asan),
+--- else build.
+M.BUILD = os.getenv("TASKIP_BUILD") or "build"
+
+--- The path of a program of that build: env.bin("taskip-run").
+function M.bin(name)
+  return M.BUILD .. "/" .. name
+end
+
+--- How many times slower that build runs ($TASKIP_SLOW; make sanitize
+--- sets 3): specs multiply their wall-clock limits by it.
+M.SLOW = tonumber(os.getenv("TASKIP_SLOW") or "") or 1
+
+--- True when that build is instrumented ($TASKIP_SANITIZER, set by make
+--- sanitize): its RSS then counts ASan's shadow memory and quarantine.
+M.SANITIZED = (os.getenv("TASKIP_SANITIZER") or "") ~= ""
+
 -- Obviously fake, and distinctive enough that finding it anywhere means
--- it leaked.
+-- it leaked. The canary sweep (make canary) replaces it with the first
+-- line of the file $TASKIP_TEST_KEY_FILE (so the child processes the
+-- specs start do not inherit it), or with $TASKIP_TEST_KEY.
 M.KEY = "test-key-not-a-secret-7f3a"
+do
+  local file, value = os.getenv("TASKIP_TEST_KEY_FILE"), os.getenv("TASKIP_TEST_KEY")
+  if file and file ~= "" then
+    local f = assert(io.open(file, "rb"))
+    value = f:read("l")
+    f:close()
+  end
+  if value and value ~= "" then M.KEY = value end
+end
 
 local function merge(into, from)
   for k, v in pairs(from or {}) do into[k] = v end

@@ -18,6 +18,7 @@ local SPEC = {
   drop = {"count", 0},
   drop_mid_body = {"count", 0},
   malformed = {"count", 0},
+  html = {"count", 0},        -- 200 with an HTML page, as a proxy sends
   slow_ms = {"count", 0},
   redirect = {"text", false},
   huge_bytes = {"count", 0},
@@ -25,6 +26,11 @@ local SPEC = {
   status429 = {"count", 0},
   retry_after = {"flag", true},
   content_type = {"text", false},
+  -- The next N API requests are handled (a write takes effect) but never
+  -- answered: the connection stays open and silent for stall_ms, then
+  -- closes (at once when the emulator stops).
+  stall = {"count", 0},
+  stall_ms = {"count", 30000},
 }
 
 local current = {}

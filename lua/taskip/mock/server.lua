@@ -6,11 +6,13 @@
 --      auth, so a client sees them whatever its key;
 --   2. auth: missing/wrong X-Secret-Key -> 401 (not counted);
 --   3. status429 fault, then the rate budget -> 429;
---   4. fail -> fail_status; malformed; huge_bytes; deep -- each
+--   4. fail -> fail_status; malformed; html; huge_bytes; deep -- each
 --      replaces the routed answer;
 --   5. routing (413, 400 bad JSON, 404/405, handlers); the routes
 --      are every row of taskip.endpoints (see taskip.mock.routes);
---   6. drop_mid_body and content_type modify that answer.
+--   6. stall replaces that answer with silence (stall_ms, then the
+--      connection closes; recorded with action "stall"); else
+--      drop_mid_body and content_type modify it.
 -- Every non-control response gets X-RateLimit-* headers and a delay
 -- of latency_ms + slow_ms. Control requests (/__mock/...) need no key
 -- and are neither delayed, faulted, counted nor recorded.
@@ -89,6 +91,10 @@ local function huge(n)
   r.stream = {item = item, sep = ",", count = count, tail = tail}
   return r
 end
+
+-- What a captive portal or a misconfigured proxy answers instead.
+local HTML_PAGE = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
+  .. "<body><p>Please sign in to continue.</p></body></html>\n"
 
 local function deep(n)
   return reply.raw(200, string.rep("[", n) .. string.rep("]", n))
@@ -174,6 +180,8 @@ local function api(req, rel, entry)
     r = failed()
   elseif faults.take("malformed") then
     r = reply.raw(200, '{"data": [1, 2')
+  elseif faults.take("html") then
+    r = reply.raw(200, HTML_PAGE, "text/html; charset=UTF-8")
   else
     local n = faults.take_value("huge_bytes")
     local depth = not n and faults.take_value("deep")
@@ -184,6 +192,9 @@ local function api(req, rel, entry)
     else
       r = route(req, rel)
     end
+  end
+  if faults.take("stall") then
+    return {status = 0, action = "drop", stall = true, headers = {}}
   end
   if faults.take("drop_mid_body") then
     r.action = "drop_mid_body"
@@ -317,11 +328,12 @@ function M.handle(req)
     r = reply.error(404, "Not found")
   end
   r.delay_ms = config.latency_ms + faults.get("slow_ms")
+    + (r.stall and faults.get("stall_ms") or 0)
   if r.action ~= "drop" then
     limiter:headers(r.headers)
   end
   entry.status = r.status
-  entry.action = r.action
+  entry.action = r.stall and "stall" or r.action
   stats.record(entry)
   return r
 end

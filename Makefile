@@ -39,6 +39,7 @@ CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
 	src/digest.c src/client.c src/easy.c
 MOCK_SRCS = $(wildcard src/mock/*.c)
 HOST_SRCS = src/host.c src/sandbox.c src/hostcore.c src/lresult.c \
+	src/lintegers.c \
 	src/host_pattern.c \
 	src/host_text.c src/host_allow.c src/host_json.c
 CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
@@ -63,7 +64,8 @@ $(B)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@
 
-$(CORE_MODULE): $(B)/obj/ltaskip.o $(B)/obj/lresult.o $(CORE_OBJS)
+$(CORE_MODULE): $(B)/obj/ltaskip.o $(B)/obj/lresult.o $(B)/obj/lintegers.o \
+	$(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(LDFLAGS)
 

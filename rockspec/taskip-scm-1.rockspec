@@ -28,7 +28,8 @@ build = {
    modules = {
       ["taskip.core"] = {
          sources = {
-            "src/ltaskip.c", "src/lresult.c", "src/client.c", "src/easy.c", "src/secret.c",
+            "src/ltaskip.c", "src/lresult.c", "src/lintegers.c",
+            "src/client.c", "src/easy.c", "src/secret.c",
             "src/ratelimit.c", "src/retry.c", "src/origin.c", "src/digest.c",
          },
          defines = { "_DEFAULT_SOURCE", "_POSIX_C_SOURCE=200809L" },

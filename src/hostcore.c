@@ -355,6 +355,7 @@ int hostcore_open(lua_State *L) {
   static const luaL_Reg group_meta[] = {{"__gc", group_gc}, {NULL, NULL}};
   static const luaL_Reg functions[] = {
     {"new", core_new}, {"escape", core_escape}, {"now", core_now},
+    {"integers", taskip_integers},
     {NULL, NULL}
   };
   create_meta(L, CLIENT_MT, client_meta, client_methods);

@@ -31,4 +31,8 @@ void taskip_push_figures(lua_State *L, const struct taskip_rate_figures *f);
 ** reset}} for client c now. */
 void taskip_push_rate(lua_State *L, taskip_client *c);
 
+/* integers(v) -> v: every integral float in v (a number, or a table
+** walked in place) made a Lua integer. See lintegers.c. */
+int taskip_integers(lua_State *L);
+
 #endif

@@ -347,6 +347,7 @@ static const luaL_Reg tracker_methods[] = {
 static const luaL_Reg core_functions[] = {
   {"new", core_new},
   {"escape", core_escape},
+  {"integers", taskip_integers},
   {"now", core_now},
   {"backoff", core_backoff},
   {"tracker", core_tracker},

@@ -245,7 +245,7 @@ $(FUZZ_B)/fuzz_url: $(FUZZ_B)/obj/fuzz_url.o $(FUZZ_CORE)
 	$(FUZZ_LINK) $(CURL_LIBS)
 $(FUZZ_B)/fuzz_digest: $(FUZZ_B)/obj/fuzz_digest.o $(FUZZ_CORE)
 	$(FUZZ_LINK) $(CURL_LIBS)
-$(FUZZ_B)/fuzz_json: $(FUZZ_B)/obj/fuzz_json.o
+$(FUZZ_B)/fuzz_json: $(FUZZ_B)/obj/fuzz_json.o $(FUZZ_B)/obj/lintegers.o
 	$(FUZZ_LINK) $(LUA_LIBS) -lm
 $(FUZZ_B)/fuzz_host: $(FUZZ_B)/obj/fuzz_host.o $(FUZZ_HOST) $(FUZZ_CORE)
 	$(FUZZ_LINK) $(LUA_LIBS) $(CURL_LIBS) -lm

@@ -222,19 +222,10 @@ static int host_sleep(lua_State *L) {
 /* log.<level>(...): the arguments as print joins them, to the host. */
 static int host_log_lua(lua_State *L) {
   int level = (int)lua_tointeger(L, lua_upvalueindex(1));
-  int i, n = lua_gettop(L);
-  luaL_Buffer b;
   size_t len;
   const char *s;
   sb_check(L);
-  luaL_buffinit(L, &b);
-  for (i = 1; i <= n; i++) {
-    if (i > 1)
-      luaL_addchar(&b, ' ');
-    luaL_tolstring(L, i, NULL);
-    luaL_addvalue(&b);
-  }
-  luaL_pushresult(&b);
+  sb_push_joined(L, ' ');
   s = lua_tolstring(L, -1, &len);
   if (host_log(sb_of(L)->owner, level, s, len) != 0)
     sb_check(L);
@@ -327,21 +318,6 @@ static int host_parallel(lua_State *L) {
 
 /* }======================================================= */
 
-static void create_meta(lua_State *L, const char *name,
-                        const luaL_Reg *meta, const luaL_Reg *methods) {
-  luaL_newmetatable(L, name);
-  if (meta != NULL)
-    luaL_setfuncs(L, meta, 0);
-  if (methods != NULL) {
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_setfield(L, -2, "__index");
-  }
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
-}
-
 int hostcore_open(lua_State *L) {
   static const luaL_Reg client_methods[] = {
     {"request", client_request}, {"rate_limit", client_rate_limit},
@@ -358,9 +334,9 @@ int hostcore_open(lua_State *L) {
     {"integers", taskip_integers},
     {NULL, NULL}
   };
-  create_meta(L, CLIENT_MT, client_meta, client_methods);
-  create_meta(L, CALL_MT, call_meta, NULL);
-  create_meta(L, GROUP_MT, group_meta, NULL);
+  taskip_create_meta(L, CLIENT_MT, client_meta, client_methods);
+  taskip_create_meta(L, CALL_MT, call_meta, NULL);
+  taskip_create_meta(L, GROUP_MT, group_meta, NULL);
   luaL_newlib(L, functions);
   lua_pushstring(L, TASKIP_VERSION);
   lua_setfield(L, -2, "version");

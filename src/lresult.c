@@ -1,10 +1,12 @@
 /*
-** lresult.c — result and rate-limit tables for Lua (see lresult.h).
+** lresult.c — result and rate-limit tables and metatables for Lua
+** (see lresult.h).
 */
 #include <string.h>
 
 #include <lauxlib.h>
 
+#include "compat.h"
 #include "lresult.h"
 #include "ratelimit.h"
 
@@ -64,4 +66,21 @@ void taskip_push_rate(lua_State *L, taskip_client *c) {
   lua_setfield(L, -2, "wait");
   taskip_push_figures(L, &burst);
   lua_setfield(L, -2, "burst");
+}
+
+void taskip_create_meta(lua_State *L, const char *name,
+                        const luaL_Reg *meta, const luaL_Reg *methods) {
+  luaL_newmetatable(L, name);
+  if (meta != NULL)
+    luaL_setfuncs(L, meta, 0);
+  if (methods != NULL) {
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
 }

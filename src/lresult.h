@@ -1,12 +1,14 @@
 /*
 ** lresult.h — the Lua view of a call's result and of the rate limit,
 ** shared by the binding (ltaskip.c) and the script host (hostcore.c),
-** so the facade reads the same tables from both.
+** so the facade reads the same tables from both; and the metatables
+** both build for their userdata.
 */
 #ifndef TASKIP_LRESULT_H
 #define TASKIP_LRESULT_H
 
 #include <lua.h>
+#include <lauxlib.h>
 
 #include "taskip.h"
 
@@ -30,6 +32,11 @@ void taskip_push_figures(lua_State *L, const struct taskip_rate_figures *f);
 /* Pushes {limit, remaining, reset, wait, burst = {limit, remaining,
 ** reset}} for client c now. */
 void taskip_push_rate(lua_State *L, taskip_client *c);
+
+/* Registers metatable `name`: meta's metamethods, methods in __index,
+** __name, and __metatable = false so scripts cannot reach it. */
+void taskip_create_meta(lua_State *L, const char *name,
+                        const luaL_Reg *meta, const luaL_Reg *methods);
 
 /* integers(v) -> v: every integral float in v (a number, or a table
 ** walked in place) made a Lua integer. See lintegers.c. */

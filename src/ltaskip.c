@@ -354,33 +354,15 @@ static const luaL_Reg core_functions[] = {
   {NULL, NULL}
 };
 
-/* A metatable with methods in __index, hidden behind __metatable. */
-static void create_meta(lua_State *L, const char *name,
-                        const luaL_Reg *meta, const luaL_Reg *methods) {
-  luaL_newmetatable(L, name);
-  if (meta != NULL)
-    luaL_setfuncs(L, meta, 0);
-  if (methods != NULL) {
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_setfield(L, -2, "__index");
-  }
-  lua_pushstring(L, name);
-  lua_setfield(L, -2, "__name");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
-}
-
 int luaopen_taskip_core(lua_State *L);
 
 int luaopen_taskip_core(lua_State *L) {
   static const luaL_Reg box_meta[] = {{"__gc", callbox_gc}, {NULL, NULL}};
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     return luaL_error(L, "taskip: libcurl failed to initialise");
-  create_meta(L, CLIENT_MT, client_metamethods, client_methods);
-  create_meta(L, CALL_BOX_MT, box_meta, NULL);
-  create_meta(L, TRACKER_MT, NULL, tracker_methods);
+  taskip_create_meta(L, CLIENT_MT, client_metamethods, client_methods);
+  taskip_create_meta(L, CALL_BOX_MT, box_meta, NULL);
+  taskip_create_meta(L, TRACKER_MT, NULL, tracker_methods);
   luaL_newlib(L, core_functions);
   lua_pushstring(L, TASKIP_VERSION);
   lua_setfield(L, -2, "version");

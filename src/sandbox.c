@@ -267,22 +267,26 @@ static int base_collectgarbage(lua_State *L) {
   return 1;
 }
 
-/* print(...): one line to the host, which escapes and counts it. */
-static int base_print(lua_State *L) {
-  sandbox *sb = sb_of(L);
+void sb_push_joined(lua_State *L, char sep) {
   int i, n = lua_gettop(L);
   luaL_Buffer b;
-  size_t len;
-  const char *s;
-  sb_check(L);
   luaL_buffinit(L, &b);
   for (i = 1; i <= n; i++) {
     if (i > 1)
-      luaL_addchar(&b, '\t');
+      luaL_addchar(&b, sep);
     luaL_tolstring(L, i, NULL);
     luaL_addvalue(&b);
   }
   luaL_pushresult(&b);
+}
+
+/* print(...): one line to the host, which escapes and counts it. */
+static int base_print(lua_State *L) {
+  sandbox *sb = sb_of(L);
+  size_t len;
+  const char *s;
+  sb_check(L);
+  sb_push_joined(L, '\t');
   s = lua_tolstring(L, -1, &len);
   if (sb->print != NULL && sb->print(sb, s, len) != 0)
     sb_check(L);

@@ -143,6 +143,10 @@ void sb_kill(sandbox *sb, sb_limit why, const char *fmt, ...)
 /* Raises if the script is killed; every host function calls it. */
 void sb_check(lua_State *L);
 
+/* Pushes the arguments 1..top as tostring() gives them, joined by sep
+** (print's "\t", log's " "). */
+void sb_push_joined(lua_State *L, char sep);
+
 /*
 ** Yields the calling coroutine to the host for op: records it, pushes
 ** the sentinel and yields with continuation k. Raises when the caller

@@ -1,11 +1,13 @@
 #!/bin/sh
-# Installs the Debian packages taskip needs to build, test and demo.
+# Installs the Debian packages taskip needs to build, test and demo, or
+# the packages named as arguments (scripts/bench-deps.sh uses that).
 # As root it runs apt-get itself; otherwise it prints the exact command.
 set -eu
 
 PACKAGES="gcc make pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev \
 lua-cjson lua-busted lua-check luarocks libmicrohttpd-dev libgnutls28-dev \
 openssl curl ca-certificates clang libclang-rt-14-dev valgrind"
+[ $# -gt 0 ] && PACKAGES="$*"
 
 missing=""
 for p in $PACKAGES; do

@@ -33,9 +33,7 @@ describe("the canary sweep", function()
   end)
 
   it("a planted leak fails the sweep", function()
-    local dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. env.quote(dir)))
+    local dir = env.tmpdir()
     env.write(dir .. "/leak_spec.lua", [[
       local env = require "support.env"
       local canary = require "support.canary"

@@ -17,15 +17,7 @@ local BIN = os.getenv("TASKIP_MOCK_BIN") or require("support.env").bin("taskip-m
 local support = require "support.env"
 local q, sh = support.quote, support.sh
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then
-    return nil
-  end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read_file = support.read
 
 local function now_ms()
   return tonumber((sh("date +%s%3N")))

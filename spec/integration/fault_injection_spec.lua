@@ -15,13 +15,7 @@ local q, write = env.quote, env.write
 
 local RUN = env.bin("taskip-run")
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = env.read
 
 local function sleep(s) os.execute("sleep " .. s) end
 
@@ -294,9 +288,7 @@ describe("fault injection: the server goes away mid-run", function()
   local dir
 
   lazy_setup(function()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. q(dir)))
+    dir = env.tmpdir()
   end)
   lazy_teardown(function() os.execute("rm -rf " .. q(dir)) end)
 
@@ -402,9 +394,7 @@ describe("fault injection: taskip-run scripts", function()
   }
 
   lazy_setup(function()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. q(dir)))
+    dir = env.tmpdir()
     write(dir .. "/fault.lua", SCRIPT)
     write(dir .. "/sequence.lua", SEQUENCE)
     local jobs = {}

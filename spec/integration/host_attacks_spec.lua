@@ -14,13 +14,7 @@ local RUN, DRIVER = env.bin("taskip-run"), env.bin("host-driver")
 local TIMEOUT = tostring(2 * env.SLOW) -- seconds, for the CPU attacks
 local SMALL_MEMORY = "16"          -- MB, for the memory attacks
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local function read(path) return env.read(path) or "" end
 
 
 
@@ -88,9 +82,7 @@ describe("host sandbox attacks", function()
     c:close()
     redirect_mock = env.mock { faults = { redirect = m.url:gsub("/api/public%-v1$", "")
       .. "/elsewhere" } }
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. q(dir)))
+    dir = env.tmpdir()
     write(dir .. "/b05_binary.lua", "\27Lua\84\0this is bytecode, not text")
     attacks = load_attacks()
     attacks[#attacks + 1] = { file = dir .. "/b05_binary.lua", id = "b05_binary",

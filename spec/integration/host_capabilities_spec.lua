@@ -19,9 +19,7 @@ describe("taskip-run capabilities", function()
 
   before_each(function()
     m = env.mock()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. q(dir)))
+    dir = env.tmpdir()
   end)
 
   after_each(function()

@@ -20,9 +20,7 @@ describe("taskip-run and the key", function()
 
   lazy_setup(function()
     m = env.mock()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. q(dir)))
+    dir = env.tmpdir()
     target = " --base-url " .. q(m.url) .. " --cafile " .. q(m.cafile) .. " "
     write(dir .. "/get.lua", "assert(taskip:get('/contact', { limit = 1 })) print('sent')")
     write(dir .. "/slow.lua", "sleep(0.6) assert(taskip:get('/contact')) print('sent')")

@@ -8,13 +8,7 @@ local q, write = env.quote, env.write
 local RUN = env.bin("taskip-run")
 
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local function read(path) return env.read(path) or "" end
 
 
 -- Runs every case at once: case = {script = source, opts = "..."}.
@@ -77,9 +71,7 @@ describe("taskip-run limits and exit codes", function()
 
   lazy_setup(function()
     m = env.mock()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. q(dir)))
+    dir = env.tmpdir()
     cases.args.file = q(dir .. "/args.lua") .. " one two"
     run_all(dir, m, cases)
   end)

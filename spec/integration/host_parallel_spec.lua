@@ -20,9 +20,7 @@ describe("the host scheduler", function()
   local dir
 
   lazy_setup(function()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. q(dir)))
+    dir = env.tmpdir()
   end)
 
   lazy_teardown(function()

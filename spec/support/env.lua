@@ -97,6 +97,23 @@ function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
+--- A new empty directory; the caller removes it.
+function M.tmpdir()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. M.quote(dir)))
+  return dir
+end
+
+--- The contents of the file at path, or nil.
+function M.read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
 --- Writes s to the file at path.
 function M.write(path, s)
   local f = assert(io.open(path, "wb"))

@@ -21,6 +21,7 @@ LUA_INCDIR ?= $(shell $(PKG_CONFIG) --cflags-only-I $(LUA_PC) 2>/dev/null)
 LUA_LIBS ?= $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null)
 CURL_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS ?= $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
+URI_LIBS ?= $(shell $(PKG_CONFIG) --libs liburiparser 2>/dev/null)
 MHD_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libmicrohttpd gnutls 2>/dev/null)
 MHD_LIBS ?= $(shell $(PKG_CONFIG) --libs libmicrohttpd gnutls 2>/dev/null)
 
@@ -35,14 +36,18 @@ ALL_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	-DTASKIP_LUA_CMODULE_DIR='"$(LUA_CMODULE_DIR)"'
 
 B = build
+# The core: no I/O, no curl, no Lua (tested alone by build/core-test).
 CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
-	src/digest.c src/client.c src/easy.c
+	src/digest.c src/client.c
+# The libcurl transports: easy (blocking) and multi (non-blocking).
+CURL_SRCS = src/transport_curl.c src/transport_easy.c src/transport_multi.c
 MOCK_SRCS = $(wildcard src/mock/*.c)
 HOST_SRCS = src/host.c src/sandbox.c src/hostcore.c src/lresult.c \
 	src/lintegers.c \
 	src/host_pattern.c \
 	src/host_text.c src/host_allow.c src/host_json.c
 CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
+CURL_OBJS = $(CURL_SRCS:src/%.c=$(B)/obj/%.o)
 MOCK_OBJS = $(MOCK_SRCS:src/%.c=$(B)/obj/%.o)
 HOST_OBJS = $(HOST_SRCS:src/%.c=$(B)/obj/%.o)
 HEADERS = $(wildcard src/*.h src/mock/*.h)
@@ -54,7 +59,7 @@ HOST_LIB = $(B)/libtaskip_host.a
 RUN_BIN = $(B)/taskip-run
 HOST_DRIVER = $(B)/host-driver
 EMBED_BIN = $(B)/embed-game-loop
-HOST_LINK = $(LUA_LIBS) $(CURL_LIBS) -lm $(LDFLAGS)
+HOST_LINK = $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) -lm $(LDFLAGS)
 LUA_FILES = $(shell find lua -name '*.lua' | sort)
 
 all: $(CORE_MODULE) $(EMULATOR_MODULE) $(MOCK_BIN) $(HOST_LIB) $(RUN_BIN) \
@@ -65,9 +70,9 @@ $(B)/obj/%.o: src/%.c $(HEADERS) Makefile
 	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@
 
 $(CORE_MODULE): $(B)/obj/ltaskip.o $(B)/obj/lresult.o $(B)/obj/lintegers.o \
-	$(CORE_OBJS)
+	$(CORE_OBJS) $(CURL_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(LDFLAGS)
+	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(URI_LIBS) $(LDFLAGS)
 
 $(EMULATOR_MODULE): $(B)/obj/lemulator.o $(MOCK_OBJS)
 	@mkdir -p $(dir $@)
@@ -78,7 +83,7 @@ $(MOCK_BIN): $(B)/obj/taskip_mock.o $(MOCK_OBJS)
 
 # The script host: a static library for embedders, taskip-run, and the
 # C driver of the host specs.
-$(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS)
+$(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 

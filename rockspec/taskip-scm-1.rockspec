@@ -22,6 +22,7 @@ dependencies = {
 -- the compiler does. Pass CURL_INCDIR=... where headers live elsewhere.
 external_dependencies = {
    CURL = { library = "curl" },
+   URIPARSER = { header = "uriparser/Uri.h", library = "uriparser" },
 }
 build = {
    type = "builtin",
@@ -29,13 +30,15 @@ build = {
       ["taskip.core"] = {
          sources = {
             "src/ltaskip.c", "src/lresult.c", "src/lintegers.c",
-            "src/client.c", "src/easy.c", "src/secret.c",
-            "src/ratelimit.c", "src/retry.c", "src/origin.c", "src/digest.c",
+            "src/client.c", "src/secret.c", "src/ratelimit.c",
+            "src/retry.c", "src/origin.c", "src/digest.c",
+            "src/transport_curl.c", "src/transport_easy.c",
+            "src/transport_multi.c",
          },
          defines = { "_DEFAULT_SOURCE", "_POSIX_C_SOURCE=200809L" },
-         libraries = { "curl" },
-         incdirs = { "$(CURL_INCDIR)" },
-         libdirs = { "$(CURL_LIBDIR)" },
+         libraries = { "curl", "uriparser" },
+         incdirs = { "$(CURL_INCDIR)", "$(URIPARSER_INCDIR)" },
+         libdirs = { "$(CURL_LIBDIR)", "$(URIPARSER_LIBDIR)" },
       },
       ["taskip"] = "lua/taskip/init.lua",
       ["taskip.endpoints"] = "lua/taskip/endpoints.lua",

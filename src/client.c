@@ -1,6 +1,6 @@
 /*
 ** client.c — the client and its calls: planning an attempt, handing it
-** to a driver as a configured curl handle, digesting what came back.
+** to a transport as plain data, digesting what came back.
 **
 ** A call moves READY -> IN_FLIGHT -> READY (a retry) ... -> DONE.
 ** step() decides whether the next attempt may go now, must wait (rate
@@ -28,7 +28,6 @@ struct taskip_client {
   taskip_ratelimit rate;
   taskip_retry_budget budget;
   unsigned seed;                /* jitter */
-  CURL *easy;                   /* the blocking driver's handle */
 };
 
 typedef struct buffer {
@@ -38,22 +37,21 @@ typedef struct buffer {
 
 typedef enum call_state { READY, IN_FLIGHT, DONE } call_state;
 
+#define MAX_LINES 4
+
 struct taskip_call {
   taskip_client *client;
   char method[8];
   char *url;
   char *body;                   /* request body, or NULL */
-  size_t body_len, body_off;
+  size_t body_len;
   int idempotent;
-  int reached;                  /* this attempt's request went out */
   call_state state;
   double start, retry_at;
   int retries;
-  struct curl_slist *headers;   /* holds a copy of the key: wiped */
-  buffer in;                    /* response body of this attempt */
-  int too_large;
+  const char *lines[MAX_LINES]; /* request headers; one is the key's */
+  taskip_attempt attempt;       /* handed out while IN_FLIGHT */
   buffer trace;
-  char errbuf[CURL_ERROR_SIZE];
   taskip_result result;
 };
 
@@ -63,16 +61,6 @@ double taskip_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-const char *taskip_user_agent(void) {
-  static char ua[64];
-  if (ua[0] == '\0') {
-    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-    snprintf(ua, sizeof(ua), "taskip/%s libcurl/%s", TASKIP_VERSION,
-             v->version);
-  }
-  return ua;
 }
 
 static int buffer_add(buffer *b, const void *p, size_t n) {
@@ -104,14 +92,6 @@ static char *dupstr(const char *s) {
   if (d != NULL)
     memcpy(d, s, n);
   return d;
-}
-
-/* Frees a header list after wiping every line: one holds the key. */
-static void wipe_slist(struct curl_slist *l) {
-  struct curl_slist *p;
-  for (p = l; p != NULL; p = p->next)
-    taskip_wipe(p->data, strlen(p->data));
-  curl_slist_free_all(l);
 }
 
 /* }======================================================= */
@@ -155,8 +135,7 @@ taskip_client *taskip_client_new(const taskip_config *cfg,
     c->cafile = dupstr(cfg->cafile);
     c->cfg.cafile = c->cafile;
   }
-  c->easy = curl_easy_init();
-  if (c->easy == NULL || (cfg->cafile != NULL && c->cafile == NULL)) {
+  if (cfg->cafile != NULL && c->cafile == NULL) {
     snprintf(err, errlen, "out of memory");
     goto fail;
   }
@@ -174,16 +153,10 @@ fail:
 void taskip_client_free(taskip_client *c) {
   if (c == NULL)
     return;
-  if (c->easy != NULL)
-    curl_easy_cleanup(c->easy);
   taskip_secret_free(c->secret);
   taskip_origin_free(&c->origin);
   free(c->cafile);
   free(c);
-}
-
-CURL *taskip_client_easy_handle(taskip_client *c) {
-  return c->easy;
 }
 
 double taskip_client_rate(taskip_client *c, double now,
@@ -270,8 +243,6 @@ void taskip_call_free(taskip_call *call) {
   if (call == NULL)
     return;
   result_clear_response(&call->result);
-  wipe_slist(call->headers);
-  buffer_free(&call->in);
   buffer_free(&call->trace);
   free(call->url);
   free(call->body);
@@ -288,6 +259,38 @@ static void fail_with(taskip_call *call, taskip_kind kind, double retry,
   call->result.retry_after = retry;
   snprintf(call->result.message, sizeof(call->result.message), "%s", msg);
   call->state = DONE;
+}
+
+/* Fills call->attempt for the attempt step() hands out. */
+static void plan_attempt(taskip_call *call) {
+  taskip_client *c = call->client;
+  taskip_attempt *a = &call->attempt;
+  size_t n = 0;
+  call->lines[n++] = "Accept: application/json";
+  if (call->body != NULL)
+    call->lines[n++] = "Content-Type: application/json";
+  a->key_header = n;
+  call->lines[n++] = taskip_secret_header(c->secret);
+  a->method = call->method;
+  a->url = call->url;
+  a->target = call->url + strlen(c->origin.prefix) - strlen(c->origin.base_path);
+  a->scheme = c->origin.scheme;
+  a->host = c->origin.hostname;
+  a->port = c->origin.port;
+  a->headers = call->lines;
+  a->header_count = n;
+  a->body = call->body;
+  a->body_len = call->body_len;
+  a->idempotent = call->idempotent;
+  a->timeout_ms = c->cfg.timeout_ms;
+  a->connect_timeout_ms = c->cfg.connect_timeout_ms;
+  a->max_response_bytes = c->cfg.max_response_bytes;
+  a->cafile = c->cfg.cafile;
+  a->debug = c->cfg.debug;
+}
+
+const taskip_attempt *taskip_call_attempt(const taskip_call *call) {
+  return call->state == IN_FLIGHT ? &call->attempt : NULL;
 }
 
 taskip_step taskip_call_step(taskip_call *call, double now,
@@ -323,158 +326,18 @@ taskip_step taskip_call_step(taskip_call *call, double now,
   taskip_ratelimit_sent(&c->rate, now);
   call->state = IN_FLIGHT;
   call->result.attempts++;
+  plan_attempt(call);
   return TASKIP_STEP_SEND;
 }
 
-/* {------------------------------------------------ curl callbacks */
-
-/* Adds response body bytes; returns len, or 0 to abort the transfer. */
-static size_t take_body(taskip_call *call, const char *p, size_t len) {
-  if (call->in.len + len > call->client->cfg.max_response_bytes) {
-    call->too_large = 1;
-    return 0;                               /* aborts the transfer */
-  }
-  if (buffer_add(&call->in, p, len) != 0)
-    return 0;
-  return len;
-}
-
-static size_t on_write(char *p, size_t size, size_t n, void *ud) {
-  return take_body(ud, p, size * n);
-}
-
-static size_t on_read(char *p, size_t size, size_t n, void *ud) {
-  taskip_call *call = ud;
-  size_t left = call->body_len - call->body_off;
-  size_t len = size * n < left ? size * n : left;
-  if (len > 0)
-    memcpy(p, call->body + call->body_off, len);
-  call->body_off += len;
-  return len;
-}
-
-/*
-** libcurl re-sends a request by itself when a reused connection turns
-** out dead before any response byte. For a write that may already have
-** reached the server, refusing the rewind stops that second send.
-*/
-static int on_seek(void *ud, curl_off_t offset, int origin) {
-  taskip_call *call = ud;
-  if (!call->idempotent || origin != SEEK_SET || offset < 0 ||
-      (size_t)offset > call->body_len)
-    return CURL_SEEKFUNC_CANTSEEK;
-  call->body_off = (size_t)offset;
-  return CURL_SEEKFUNC_OK;
-}
-
-/* Called once a connection is up (TLS included), before the request
-** is written: from here on, the request may reach the server. */
-static int on_prereq(void *ud, char *ip, char *local_ip, int port,
-                     int local_port) {
-  taskip_call *call = ud;
-  (void)ip;
-  (void)local_ip;
-  (void)port;
-  (void)local_port;
-  call->reached = 1;
-  return CURL_PREREQFUNC_OK;
-}
-
-static int on_debug(CURL *h, curl_infotype type, char *data, size_t size,
-                    void *ud) {
-  taskip_call *call = ud;
-  static const char *const mark[] = {"* ", "< ", "> "};
+void taskip_call_trace(taskip_call *call, const char *prefix,
+                       const char *text, size_t len) {
   size_t start = call->trace.len;
-  (void)h;
-  if (type != CURLINFO_TEXT && type != CURLINFO_HEADER_IN &&
-      type != CURLINFO_HEADER_OUT)
-    return 0;
-  if (buffer_add(&call->trace, mark[type], 2) != 0 ||
-      buffer_add(&call->trace, data, size) != 0)
-    return 0;
+  if (buffer_add(&call->trace, prefix, strlen(prefix)) != 0 ||
+      buffer_add(&call->trace, text, len) != 0)
+    return;
   taskip_secret_scrub(call->client->secret, call->trace.data + start,
                       call->trace.len - start);
-  return 0;
-}
-
-/* }------------------------------------------------ */
-
-CURLcode taskip_call_prepare(taskip_call *call, CURL *h) {
-  taskip_client *c = call->client;
-  const taskip_config *cfg = &c->cfg;
-  struct curl_slist *l = NULL;
-  CURLcode rc = CURLE_OK;
-  int has_body = call->body != NULL;
-  const char *lines[4];
-  size_t i, n = 0;
-  wipe_slist(call->headers);
-  call->headers = NULL;
-  buffer_free(&call->in);
-  call->too_large = 0;
-  call->reached = 0;
-  call->body_off = 0;
-  call->errbuf[0] = '\0';
-  lines[n++] = "Accept: application/json";
-  lines[n++] = "Expect:";                 /* no 100-continue round trip */
-  if (has_body)
-    lines[n++] = "Content-Type: application/json";
-  lines[n++] = taskip_secret_header(c->secret);
-  for (i = 0; i < n; i++) {
-    struct curl_slist *t = curl_slist_append(l, lines[i]);
-    if (t == NULL) {
-      wipe_slist(l);
-      return CURLE_OUT_OF_MEMORY;
-    }
-    l = t;
-  }
-  call->headers = l;
-  curl_easy_reset(h);           /* keeps the handle's live connections */
-
-#define SET(opt, val) \
-  do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)
-  SET(CURLOPT_URL, call->url);
-  SET(CURLOPT_PROTOCOLS_STR, cfg->allow_http ? "http,https" : "https");
-  SET(CURLOPT_FOLLOWLOCATION, 0L);
-  SET(CURLOPT_HTTPHEADER, l);
-  SET(CURLOPT_USERAGENT, taskip_user_agent());
-  SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-  SET(CURLOPT_ACCEPT_ENCODING, "");
-  SET(CURLOPT_NOSIGNAL, 1L);
-  SET(CURLOPT_TCP_KEEPALIVE, 1L);
-  SET(CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
-  SET(CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
-  SET(CURLOPT_SSL_VERIFYPEER, 1L);
-  SET(CURLOPT_SSL_VERIFYHOST, 2L);
-  if (cfg->cafile != NULL)
-    SET(CURLOPT_CAINFO, cfg->cafile);
-  SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_response_bytes);
-  SET(CURLOPT_WRITEFUNCTION, on_write);
-  SET(CURLOPT_WRITEDATA, call);
-  SET(CURLOPT_ERRORBUFFER, call->errbuf);
-  SET(CURLOPT_PREREQFUNCTION, on_prereq);
-  SET(CURLOPT_PREREQDATA, call);
-  if (has_body || strcmp(call->method, "POST") == 0) {
-    SET(CURLOPT_POST, 1L);
-    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
-    SET(CURLOPT_READFUNCTION, on_read);
-    SET(CURLOPT_READDATA, call);
-    SET(CURLOPT_SEEKFUNCTION, on_seek);
-    SET(CURLOPT_SEEKDATA, call);
-  } else if (strcmp(call->method, "HEAD") == 0) {
-    SET(CURLOPT_NOBODY, 1L);
-  } else {
-    SET(CURLOPT_HTTPGET, 1L);
-  }
-  if (strcmp(call->method, "GET") != 0 && strcmp(call->method, "POST") != 0
-      && strcmp(call->method, "HEAD") != 0)
-    SET(CURLOPT_CUSTOMREQUEST, call->method);
-  if (cfg->debug) {
-    SET(CURLOPT_DEBUGFUNCTION, on_debug);
-    SET(CURLOPT_DEBUGDATA, call);
-    SET(CURLOPT_VERBOSE, 1L);
-  }
-#undef SET
-  return rc;
 }
 
 /* Stores header i of the response, name lowercased, value scrubbed;
@@ -499,38 +362,23 @@ static int keep_header(taskip_call *call, size_t i, const char *name,
   return 0;
 }
 
-/* Copies the last response's headers, names lowercased. */
-static void collect_headers(taskip_call *call, CURL *h) {
+static void keep_headers(taskip_call *call, const taskip_response *in) {
   taskip_result *r = &call->result;
-  struct curl_header *prev = NULL, *hd;
-  size_t n = 0, i;
-  while ((hd = curl_easy_nextheader(h, CURLH_HEADER, -1, prev)) != NULL) {
-    n++;
-    prev = hd;
-  }
-  if (n == 0)
+  size_t i;
+  if (in->header_count == 0)
     return;
-  r->headers = calloc(n, sizeof(*r->headers));
-  if (r->headers == NULL)
-    return;
-  prev = NULL;
-  for (i = 0; i < n; i++) {
-    hd = curl_easy_nextheader(h, CURLH_HEADER, -1, prev);
-    if (hd == NULL)
+  r->headers = calloc(in->header_count, sizeof(*r->headers));
+  for (i = 0; r->headers != NULL && i < in->header_count; i++)
+    if (keep_header(call, i, in->headers[i].name, in->headers[i].value) != 0)
       break;
-    prev = hd;
-    if (keep_header(call, i, hd->name, hd->value) != 0)
-      break;
-  }
 }
 
-static void describe_failure(taskip_call *call, CURLcode rc) {
+static void describe_failure(taskip_call *call, const char *detail) {
   taskip_result *r = &call->result;
-  const char *why = call->errbuf[0] ? call->errbuf : curl_easy_strerror(rc);
-  if (r->kind == TASKIP_TOO_LARGE)
+  if (r->failure == TASKIP_FAIL_TOO_LARGE)
     snprintf(r->message, sizeof(r->message), "response larger than "
              "max_response_bytes (%zu)", call->client->cfg.max_response_bytes);
-  else if (rc == CURLE_SEND_FAIL_REWIND)
+  else if (r->failure == TASKIP_FAIL_LOST && !call->idempotent)
     snprintf(r->message, sizeof(r->message), "connection lost before a "
              "response; the %s may have reached the server and was not "
              "sent again", call->method);
@@ -540,20 +388,23 @@ static void describe_failure(taskip_call *call, CURLcode rc) {
     snprintf(r->message, sizeof(r->message), "server redirected to %s; "
              "not followed, the key is only sent to base_url",
              loc ? loc : "(no location)");
-  } else if (rc != CURLE_OK)
-    snprintf(r->message, sizeof(r->message), "%s", why);
+  } else if (r->failure != TASKIP_FAIL_NONE)
+    snprintf(r->message, sizeof(r->message), "%s",
+             detail != NULL && *detail ? detail
+                                       : taskip_failure_name(r->failure));
   else
     snprintf(r->message, sizeof(r->message), "HTTP %ld", r->status);
   taskip_secret_scrub(call->client->secret, r->message, strlen(r->message));
 }
 
 /* Whether another attempt is allowed, and when: sets retry_at. */
-static int plan_retry(taskip_call *call, CURLcode rc,
-                      const taskip_rate_headers *rh, double now) {
+static int plan_retry(taskip_call *call, const taskip_rate_headers *rh,
+                      double now) {
   taskip_client *c = call->client;
-  long status = call->result.status;
+  const taskip_result *r = &call->result;
+  long status = r->status;
   double delay;
-  if (!taskip_retryable(call->method, rc, status) ||
+  if (!taskip_retryable(call->method, (taskip_failure)r->failure, status) ||
       call->retries >= c->cfg.max_retries)
     return 0;
   if (status == 429 && c->cfg.rate_policy == TASKIP_RATE_ERROR)
@@ -574,84 +425,72 @@ static int plan_retry(taskip_call *call, CURLcode rc,
   return 1;
 }
 
-/* Digests the attempt whose status and headers are in place: moves the
-** body in, reads the rate-limit headers, sets the kind, plans a retry. */
-static void digest_attempt(taskip_call *call, CURLcode rc, long status,
-                           double now) {
+/* The failure as the retry policy must read it. A write whose
+** connection was up when the failure came may have reached the server,
+** whatever the transport saw last (libcurl, say, reconnects by itself
+** when a reused connection dies, then reports "could not connect"):
+** report it as lost, never as "not sent", so it is never sent again. */
+static taskip_failure failure_of(const taskip_call *call,
+                                 const taskip_response *in) {
+  taskip_failure f = in->failure;
+  if ((int)f < 0 || f >= TASKIP_FAIL_COUNT)
+    f = TASKIP_FAIL_OTHER;
+  if (in->reached && !call->idempotent &&
+      (f == TASKIP_FAIL_RESOLVE || f == TASKIP_FAIL_CONNECT ||
+       f == TASKIP_FAIL_TLS))
+    f = TASKIP_FAIL_LOST;
+  if (f == TASKIP_FAIL_NONE &&
+      in->body_len > call->client->cfg.max_response_bytes)
+    f = TASKIP_FAIL_TOO_LARGE;
+  return f;
+}
+
+void taskip_call_digest(taskip_call *call, const taskip_response *in,
+                        double now) {
   taskip_client *c = call->client;
   taskip_result *r = &call->result;
   taskip_rate_headers rh;
-  /* When a reused connection dies under a request, libcurl reconnects by
-  ** itself (and, for a write, refuses to send it again); if that connect
-  ** or its TLS handshake fails, rc reads "could not connect" (or a TLS
-  ** error) although the request went out once. For a write, report it
-  ** as lost, never as "not sent", so it is not sent again. */
-  if (call->reached && !call->idempotent
-      && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST
-          || taskip_kind_of_curl(rc) == TASKIP_TLS))
-    rc = CURLE_SEND_FAIL_REWIND;
-  r->status = status;
-  r->curl_code = rc;
+  taskip_failure f;
+  if (call->state != IN_FLIGHT)
+    return;
+  f = failure_of(call, in);
+  result_clear_response(r);
+  keep_headers(call, in);
+  r->status = in->status;
+  r->failure = (int)f;
   r->retry_after = -1;
   r->message[0] = '\0';
-  r->body = call->in.data ? call->in.data : dupstr("");
-  r->body_len = call->in.len;
-  memset(&call->in, 0, sizeof(call->in));   /* ownership moved */
+  r->body_len = f == TASKIP_FAIL_NONE ? in->body_len : 0;
+  r->body = malloc(r->body_len + 1);
+  if (r->body != NULL) {
+    if (r->body_len > 0)
+      memcpy(r->body, in->body, r->body_len);
+    r->body[r->body_len] = '\0';
+  } else {
+    r->body_len = 0;
+    f = TASKIP_FAIL_OTHER;
+    r->failure = (int)f;
+  }
   r->trace = call->trace.data;           /* all attempts so far */
   r->trace_len = call->trace.len;
-  wipe_slist(call->headers);
-  call->headers = NULL;
 
-  taskip_rate_headers_read(&rh, r->headers, r->header_count, status, now);
-  if (status > 0)
+  taskip_rate_headers_read(&rh, r->headers, r->header_count, r->status,
+                           now);
+  if (r->status > 0)
     taskip_ratelimit_observe(&c->rate, now, &rh);
-  if (rc != CURLE_OK)
-    r->kind = call->too_large ? TASKIP_TOO_LARGE : taskip_kind_of_curl(rc);
-  else
-    r->kind = taskip_kind_of_status(status);
+  r->kind = f != TASKIP_FAIL_NONE ? taskip_kind_of_failure(f)
+                                  : taskip_kind_of_status(r->status);
   if (r->kind == TASKIP_OK) {
     taskip_retry_budget_success(&c->budget);
     call->state = DONE;
     return;
   }
-  if (status == 429 || status == 503)
-    r->retry_after = status == 429
+  if (r->status == 429 || r->status == 503)
+    r->retry_after = r->status == 429
                          ? taskip_ratelimit_retry_after(&rh, now)
                          : rh.retry_after;
-  describe_failure(call, rc);
-  call->state = plan_retry(call, rc, &rh, now) ? READY : DONE;
-}
-
-void taskip_call_finish(taskip_call *call, CURL *h, CURLcode rc,
-                        double now) {
-  long status = 0;
-  if (call->state != IN_FLIGHT)
-    return;
-  result_clear_response(&call->result);
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  collect_headers(call, h);
-  digest_attempt(call, rc, status, now);
-}
-
-void taskip_call_finish_response(taskip_call *call, CURLcode rc,
-                                 long status, const taskip_header *hs,
-                                 size_t n, const char *body, size_t len,
-                                 double now) {
-  taskip_result *r = &call->result;
-  size_t i;
-  if (call->state != IN_FLIGHT)
-    return;
-  result_clear_response(r);
-  if (n > 0)
-    r->headers = calloc(n, sizeof(*r->headers));
-  for (i = 0; r->headers != NULL && i < n; i++)
-    if (keep_header(call, i, hs[i].name, hs[i].value) != 0)
-      break;
-  buffer_free(&call->in);
-  call->too_large = 0;
-  if (len > 0 && take_body(call, body, len) != len && rc == CURLE_OK)
-    rc = CURLE_WRITE_ERROR;             /* as libcurl reports an abort */
-  digest_attempt(call, rc, status, now);
+  describe_failure(call, in->detail);
+  call->state = plan_retry(call, &rh, now) ? READY : DONE;
 }
 
 /* }======================================================= */

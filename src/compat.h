@@ -15,4 +15,11 @@
   (luaL_getmetatable(L, name), lua_setmetatable(L, -2))
 #endif
 
+/* Anchors the table on top (popped) to the userdata at idx. */
+#if LUA_VERSION_NUM < 502
+#define taskip_setuservalue(L, idx) lua_setfenv(L, (idx))
+#else
+#define taskip_setuservalue(L, idx) lua_setuservalue(L, (idx))
+#endif
+
 #endif

@@ -1,10 +1,12 @@
 /*
 ** digest.c — response digestion (see digest.h).
 */
+#define _XOPEN_SOURCE 700     /* strptime */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "digest.h"
 
@@ -39,31 +41,32 @@ taskip_kind taskip_kind_of_status(long status) {
   return TASKIP_HTTP;    /* other 4xx, and anything outside HTTP's range */
 }
 
-taskip_kind taskip_kind_of_curl(CURLcode rc) {
-  switch (rc) {
-  case CURLE_OK:
-    return TASKIP_OK;
-  case CURLE_OPERATION_TIMEDOUT:
-    return TASKIP_TIMEOUT;
-  case CURLE_PEER_FAILED_VERIFICATION:
-  case CURLE_SSL_CONNECT_ERROR:
-  case CURLE_SSL_CACERT_BADFILE:
-  case CURLE_SSL_CERTPROBLEM:
-  case CURLE_SSL_CIPHER:
-  case CURLE_SSL_ISSUER_ERROR:
-  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-  case CURLE_SSL_INVALIDCERTSTATUS:
-  case CURLE_SSL_ENGINE_NOTFOUND:
-  case CURLE_SSL_ENGINE_SETFAILED:
-  case CURLE_SSL_ENGINE_INITFAILED:
-  case CURLE_SSL_CRL_BADFILE:
-  case CURLE_SSL_SHUTDOWN_FAILED:
-  case CURLE_USE_SSL_FAILED:
-    return TASKIP_TLS;
-  case CURLE_FILESIZE_EXCEEDED:
-    return TASKIP_TOO_LARGE;
-  default:
-    return TASKIP_NETWORK;
+static const char *const failure_names[TASKIP_FAIL_COUNT] = {
+  "none", "resolve", "connect", "tls", "timeout", "lost", "too_large",
+  "protocol", "other"
+};
+
+const char *taskip_failure_name(taskip_failure f) {
+  if ((int)f < 0 || f >= TASKIP_FAIL_COUNT)
+    return "other";
+  return failure_names[f];
+}
+
+int taskip_failure_of_name(const char *name) {
+  int i;
+  for (i = 0; i < TASKIP_FAIL_COUNT; i++)
+    if (strcmp(name, failure_names[i]) == 0)
+      return i;
+  return -1;
+}
+
+taskip_kind taskip_kind_of_failure(taskip_failure f) {
+  switch (f) {
+  case TASKIP_FAIL_NONE: return TASKIP_OK;
+  case TASKIP_FAIL_TLS: return TASKIP_TLS;
+  case TASKIP_FAIL_TIMEOUT: return TASKIP_TIMEOUT;
+  case TASKIP_FAIL_TOO_LARGE: return TASKIP_TOO_LARGE;
+  default: return TASKIP_NETWORK;
   }
 }
 
@@ -92,18 +95,41 @@ static double number_of(const char *s) {
   return v;
 }
 
+/*
+** An HTTP date (RFC 9110 5.6.7: IMF-fixdate, or the obsolete RFC 850 and
+** asctime forms) as epoch seconds, or -1. The names of days and months
+** are English in every locale's "C" view that strptime(3) reads here.
+*/
+double taskip_http_date(const char *s) {
+  static const char *const forms[] = {
+    "%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+    "%a %b %e %H:%M:%S %Y"
+  };
+  size_t i;
+  if (s == NULL)
+    return -1;
+  for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+    struct tm tm;
+    const char *end;
+    memset(&tm, 0, sizeof(tm));
+    end = strptime(s, forms[i], &tm);
+    if (end != NULL && *end == '\0')
+      return (double)timegm(&tm);
+  }
+  return -1;
+}
+
 double taskip_parse_retry_after(const char *value, double now) {
   double v;
-  time_t t;
   if (value == NULL)
     return -1;
   v = number_of(value);
   if (v >= 0)
     return v;
-  t = curl_getdate(value, NULL);
-  if (t == (time_t)-1)
+  v = taskip_http_date(value);
+  if (v < 0)
     return -1;
-  v = (double)t - now;
+  v = v - now;
   return v < 0 ? 0 : v;
 }
 
@@ -114,12 +140,12 @@ void taskip_rate_headers_read(taskip_rate_headers *h,
   double limit = number_of(taskip_header_get(hs, n, "x-ratelimit-limit"));
   double left = number_of(taskip_header_get(hs, n,
                                             "x-ratelimit-remaining"));
-  time_t t = date != NULL ? curl_getdate(date, NULL) : (time_t)-1;
+  double t = taskip_http_date(date);
   h->limit = limit >= 0 && limit < 1e12 ? (long)limit : -1;
   h->remaining = left >= 0 && left < 1e12 ? (long)left : -1;
   h->reset = number_of(taskip_header_get(hs, n, "x-ratelimit-reset"));
   h->retry_after = taskip_parse_retry_after(
       taskip_header_get(hs, n, "retry-after"), now);
-  h->date = t == (time_t)-1 ? -1 : (double)t;
+  h->date = t;
   h->too_many = status == 429;
 }

@@ -1,15 +1,15 @@
 /*
 ** host.c — the script host: scripts in sandboxes (sandbox.c), their
-** API calls on curl multi, limits and capabilities.
+** API calls on the multi transport, limits and capabilities.
 **
 ** A script is a set of host threads (tasks) of one lua_State: its main
 ** chunk, plus the functions of a taskip.parallel group. A task is READY
 ** (resume it), in a CALL (an easy handle in the multi), in a TIMER
 ** (sleep, or a call's rate-limit or backoff wait), or waits for its
-** CHILDREN. step() resumes ready tasks with a time slice, hands sockets
-** that poll(2) reports to curl one at a time (so a frame's budget holds
-** even with many transfers), and turns finished transfers back into
-** ready tasks; it returns within its timeout.
+** CHILDREN. step() resumes ready tasks with a time slice, lets the
+** multi transport (transport_multi.c) move transfers within the step's
+** budget, and turns finished ones back into ready tasks; it returns
+** within its timeout.
 **
 ** One taskip_client holds the key for all scripts; the connections of
 ** the multi handle are reused across scripts. Everything a script can
@@ -20,16 +20,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "taskip_host.h"
+#include "transport.h"
 #include "sandbox.h"
 #include "secret.h"
 #include "origin.h"
@@ -39,7 +37,6 @@
 #define STEP0_BUDGET 0.0006  /* what step(h, 0) may spend */
 #define STEP0_ADMIT 16       /* new transfers step(h, 0) may start: curl
                                 starts them all in one timer action */
-#define POOL_MAX 64          /* idle easy handles kept */
 #define LINE_MAX_BYTES 16384 /* one output or log line, escaped */
 #define SCRIPT_MAX_BYTES (16u << 20)
 
@@ -82,17 +79,10 @@ struct taskip_host {
   taskip_origin origin;
   taskip_secret *masks[3];    /* the key, base64, percent-encoded */
   host_allow *allow;
-  CURLM *multi;
-  CURLSH *share;
-  CURL *pool[POOL_MAX];
-  int npool;
-  struct pollfd *fds, *ready;
-  int nfds, capfds, capready, rr;
-  double curl_timer;          /* monotonic; < 0: none */
+  taskip_multi *net;          /* the transport of every script's calls */
   script *scripts;
   task *qhead, *qtail;        /* ready tasks, oldest first */
   int next_id, running;
-  int in_flight;              /* easy handles in the multi */
   int admit;                  /* transfers this step may still start */
   script *current;            /* whose Lua code runs now */
 };
@@ -431,28 +421,12 @@ const taskip_result *host_call_result(const host_call *box) {
   return taskip_call_result(box->call);
 }
 
-static CURL *pool_get(taskip_host *h) {
-  if (h->npool > 0)
-    return h->pool[--h->npool];
-  return curl_easy_init();
-}
-
-static void pool_put(taskip_host *h, CURL *e) {
-  if (h->npool < POOL_MAX)
-    h->pool[h->npool++] = e;
-  else
-    curl_easy_cleanup(e);
-}
-
-/* Takes the call's handle out of the multi, if it is in. */
+/* Takes the call's transfer off the wire, if it is on. */
 static void call_detach(host_call *box) {
   script *s = box->script;
-  if (box->easy != NULL && s != NULL) {
-    curl_multi_remove_handle(s->h->multi, box->easy);
-    pool_put(s->h, box->easy);
-    s->h->in_flight--;
-  }
-  box->easy = NULL;
+  if (box->transfer != NULL && s != NULL)
+    taskip_multi_cancel(s->h->net, box->transfer);
+  box->transfer = NULL;
 }
 
 void host_call_release(host_call *box) {
@@ -462,6 +436,17 @@ void host_call_release(host_call *box) {
   if (box->task != NULL)
     ((task *)box->task)->box = NULL;
   box->task = NULL;
+}
+
+static void call_advance(taskip_host *h, task *t);
+
+/* The transport digested an attempt of this call: move it on. */
+static void call_attempt_done(void *ud) {
+  host_call *box = ud;
+  script *s = box->script;
+  box->transfer = NULL;
+  if (box->task != NULL)
+    call_advance(s->h, box->task);
 }
 
 /* Moves the call of task t on: send it, wait, or wake the task. A call
@@ -476,8 +461,6 @@ static void call_advance(taskip_host *h, task *t) {
   }
   for (;;) {
     double wake = 0, now = taskip_now();
-    CURLcode rc;
-    CURL *e;
     switch (taskip_call_step(box->call, now, &wake)) {
     case TASKIP_STEP_DONE:
       make_ready(h, t);
@@ -487,145 +470,16 @@ static void call_advance(taskip_host *h, task *t) {
       t->wake = sb_clock() + (wake - now);
       return;
     case TASKIP_STEP_SEND:
-      e = pool_get(h);
-      rc = e != NULL ? taskip_call_prepare(box->call, e) : CURLE_OUT_OF_MEMORY;
-      if (rc == CURLE_OK) {
-        curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)box);
-        curl_easy_setopt(e, CURLOPT_SHARE, h->share);
-        if (curl_multi_add_handle(h->multi, e) == CURLM_OK) {
-          h->in_flight++;
-          h->admit--;
-          box->easy = e;
-          t->state = T_CALL;
-          return;
-        }
-        rc = CURLE_OUT_OF_MEMORY;
+      box->transfer = taskip_multi_send(h->net, box->call,
+                                        call_attempt_done, box);
+      if (box->transfer != NULL) {
+        h->admit--;
+        t->state = T_CALL;
+        return;
       }
-      taskip_call_finish(box->call, e, rc, taskip_now());
-      if (e != NULL)
-        pool_put(h, e);
-      break;
+      break;                  /* not started: the call knows why */
     }
   }
-}
-
-/* Hands finished transfers back to their calls. */
-static void collect_done(taskip_host *h) {
-  CURLMsg *m;
-  int left;
-  while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
-    host_call *box = NULL;
-    task *t;
-    if (m->msg != CURLMSG_DONE)
-      continue;
-    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&box);
-    if (box == NULL || box->easy != m->easy_handle) {
-      curl_multi_remove_handle(h->multi, m->easy_handle);
-      continue;
-    }
-    taskip_call_finish(box->call, m->easy_handle, m->data.result,
-                       taskip_now());
-    call_detach(box);
-    t = box->task;
-    if (t != NULL)
-      call_advance(h, t);
-  }
-}
-
-/* }======================================================= */
-
-/* {======================================================= sockets */
-
-static int on_socket(CURL *e, curl_socket_t fd, int what, void *ud,
-                     void *sp) {
-  taskip_host *h = ud;
-  int i;
-  short ev = 0;
-  (void)e;
-  (void)sp;
-  for (i = 0; i < h->nfds; i++)
-    if (h->fds[i].fd == fd)
-      break;
-  if (what == CURL_POLL_REMOVE) {
-    if (i < h->nfds)
-      h->fds[i] = h->fds[--h->nfds];
-    return 0;
-  }
-  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-    ev |= POLLIN;
-  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-    ev |= POLLOUT;
-  if (i == h->nfds) {
-    if (h->nfds == h->capfds) {
-      int cap = h->capfds ? h->capfds * 2 : 16;
-      struct pollfd *a = realloc(h->fds, (size_t)cap * sizeof(*a));
-      if (a == NULL)
-        return -1;
-      h->fds = a;
-      h->capfds = cap;
-    }
-    h->nfds++;
-    h->fds[i].fd = fd;
-  }
-  h->fds[i].events = ev;
-  h->fds[i].revents = 0;
-  return 0;
-}
-
-static int on_timer(CURLM *m, long ms, void *ud) {
-  taskip_host *h = ud;
-  (void)m;
-  h->curl_timer = ms < 0 ? -1 : sb_clock() + (double)ms / 1000.0;
-  return 0;
-}
-
-/*
-** Waits up to `wait` seconds for socket activity, then gives each
-** ready socket to curl, one at a time, until `until` passes (the rest
-** stay ready for the next call: poll is level-triggered).
-*/
-static void drive_io(taskip_host *h, double wait, double until) {
-  int n = h->nfds, i, running, ms;
-  double now = sb_clock();
-  if (h->curl_timer >= 0 && h->curl_timer - now < wait)
-    wait = h->curl_timer - now;
-  ms = wait > 0 ? (int)ceil(wait * 1000) : 0;
-  if (n > h->capready) {            /* never reallocated while in use */
-    struct pollfd *r = realloc(h->ready, (size_t)h->capfds * sizeof(*r));
-    if (r == NULL)
-      return;
-    h->ready = r;
-    h->capready = h->capfds;
-  }
-  if (n > 0)
-    memcpy(h->ready, h->fds, (size_t)n * sizeof(*h->ready));
-  if (n > 0 || ms > 0) {
-    if (poll(n > 0 ? h->ready : NULL, (nfds_t)n, ms) < 0 && errno != EINTR)
-      n = 0;
-  }
-  for (i = 0; i < n; i++) {
-    struct pollfd *p = &h->ready[(i + h->rr) % n];
-    int ev = 0;
-    if (p->revents == 0)
-      continue;
-    if (p->revents & POLLIN)
-      ev |= CURL_CSELECT_IN;
-    if (p->revents & POLLOUT)
-      ev |= CURL_CSELECT_OUT;
-    if (p->revents & (POLLERR | POLLHUP | POLLNVAL))
-      ev |= CURL_CSELECT_ERR;
-    curl_multi_socket_action(h->multi, p->fd, ev, &running);
-    collect_done(h);
-    if (sb_clock() >= until) {
-      h->rr = (h->rr + i + 1) % n;
-      break;
-    }
-  }
-  if (h->curl_timer >= 0 && sb_clock() >= h->curl_timer) {
-    h->curl_timer = -1;
-    curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-  }
-  collect_done(h);
 }
 
 /* }======================================================= */
@@ -889,10 +743,10 @@ int taskip_host_step(taskip_host *h, int timeout_ms) {
     int ready;
     run_timers(h, now);
     ready = run_ready(h, lua_until);
-    drive_io(h, 0, budget);
+    taskip_multi_run(h->net, 0, budget - sb_clock());
     if (h->running == 0)
       break;
-    /* drive_io may have finished transfers: their tasks are ready now,
+    /* the transport may have finished transfers: their tasks are ready now,
     ** and waiting for more I/O would leave them idle until the timeout */
     if (h->qhead != NULL)
       ready = 1;
@@ -908,13 +762,13 @@ int taskip_host_step(taskip_host *h, int timeout_ms) {
     wait = end - now;
     if (next != 0 && next - now < wait)
       wait = next - now;
-    drive_io(h, wait > 0 ? wait : 0, end);
+    taskip_multi_run(h->net, wait > 0 ? wait : 0, end - sb_clock());
   }
   return h->running;
 }
 
 int taskip_host_in_flight(const taskip_host *h) {
-  return h->in_flight;
+  return taskip_multi_in_flight(h->net);
 }
 
 /* }======================================================= */
@@ -968,12 +822,12 @@ static int make_masks(taskip_host *h, const char *key, size_t len) {
   h->masks[1] = taskip_secret_new(enc, o);
   taskip_wipe(enc, cap);
   free(enc);
-  esc = curl_easy_escape(NULL, key, (int)len);
+  esc = taskip_escape(key, len);
   if (esc != NULL) {
     if (strlen(esc) != len)
       h->masks[2] = taskip_secret_new(esc, strlen(esc));
     taskip_wipe(esc, strlen(esc));
-    curl_free(esc);
+    free(esc);
   }
   return 0;
 }
@@ -993,7 +847,7 @@ taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
   char keybuf[4096];
   const char *key = cfg->key;
   size_t keylen = cfg->key_len;
-  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+  if (taskip_transport_init() != 0) {
     snprintf(err, errlen, "libcurl failed to initialise");
     return NULL;
   }
@@ -1008,7 +862,6 @@ taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
   h->cfg.key_len = 0;
   h->cfg.client.base_url = NULL;
   h->cfg.client.cafile = NULL;
-  h->curl_timer = -1;
   h->lua_dir = dupstr(cfg->lua_dir ? cfg->lua_dir : default_lua_dir());
   h->cfg.lua_dir = h->lua_dir;
   if (key == NULL && cfg->key_fn != NULL) {
@@ -1047,25 +900,11 @@ taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
     if (h->allow == NULL)
       goto fail;
   }
-  h->multi = curl_multi_init();
-  h->share = curl_share_init();
-  if (h->lua_dir == NULL || h->multi == NULL || h->share == NULL) {
+  h->net = taskip_multi_new(cfg->max_connections);
+  if (h->lua_dir == NULL || h->net == NULL) {
     snprintf(err, errlen, "out of memory");
     goto fail;
   }
-  curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-  curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-  curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-  curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-  curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-  curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                    (long)(cfg->max_connections > 0 ? cfg->max_connections
-                                                    : 16));
-  /* keep them all when idle: a new TLS connection costs a frame */
-  curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
-                    (long)(cfg->max_connections > 0 ? cfg->max_connections
-                                                    : 16));
   return h;
 fail:
   taskip_wipe(keybuf, sizeof(keybuf));
@@ -1217,19 +1056,12 @@ void taskip_host_free(taskip_host *h) {
     }
     free(s);
   }
-  for (i = 0; i < h->npool; i++)
-    curl_easy_cleanup(h->pool[i]);
-  if (h->multi != NULL)
-    curl_multi_cleanup(h->multi);
-  if (h->share != NULL)
-    curl_share_cleanup(h->share);
+  taskip_multi_free(h->net);
   taskip_client_free(h->client);
   for (i = 0; i < 3; i++)
     taskip_secret_free(h->masks[i]);
   taskip_origin_free(&h->origin);
   host_allow_free(h->allow);
-  free(h->fds);
-  free(h->ready);
   free(h->lua_dir);
   sb_chunks_free(h->chunks);
   free(h);

@@ -56,7 +56,7 @@ void host_json_guard(lua_State *L);
 /* An API call of a script, boxed in a userdata of its state. */
 typedef struct host_call {
   taskip_call *call;     /* NULL once released */
-  void *easy;            /* CURL handle while in flight */
+  struct taskip_transfer *transfer;   /* on the wire, or NULL */
   void *script;          /* the host's script */
   void *task;            /* the host thread waiting for it */
 } host_call;

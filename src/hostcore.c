@@ -19,6 +19,7 @@
 #include <lauxlib.h>
 
 #include "taskip.h"
+#include "transport.h"
 #include "ratelimit.h"
 #include "lresult.h"
 #include "sandbox.h"
@@ -171,29 +172,6 @@ static int client_tostring(lua_State *L) {
   return 1;
 }
 
-static int core_escape(lua_State *L) {
-  size_t n;
-  const char *s = luaL_checklstring(L, 1, &n);
-  luaL_Buffer b;
-  size_t i;
-  static const char hex[] = "0123456789ABCDEF";
-  luaL_buffinit(L, &b);
-  for (i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-        c == '~') {
-      luaL_addchar(&b, (char)c);
-    } else {
-      luaL_addchar(&b, '%');
-      luaL_addchar(&b, hex[c >> 4]);
-      luaL_addchar(&b, hex[c & 15]);
-    }
-  }
-  luaL_pushresult(&b);
-  return 1;
-}
-
 static int core_now(lua_State *L) {
   lua_pushnumber(L, taskip_now());
   return 1;
@@ -330,7 +308,7 @@ int hostcore_open(lua_State *L) {
   static const luaL_Reg call_meta[] = {{"__gc", call_gc}, {NULL, NULL}};
   static const luaL_Reg group_meta[] = {{"__gc", group_gc}, {NULL, NULL}};
   static const luaL_Reg functions[] = {
-    {"new", core_new}, {"escape", core_escape}, {"now", core_now},
+    {"new", core_new}, {"escape", taskip_lua_escape}, {"now", core_now},
     {"integers", taskip_integers},
     {NULL, NULL}
   };

@@ -2,6 +2,7 @@
 ** lresult.c — result and rate-limit tables and metatables for Lua
 ** (see lresult.h).
 */
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -9,6 +10,7 @@
 #include "compat.h"
 #include "lresult.h"
 #include "ratelimit.h"
+#include "transport.h"
 
 static void set_int(lua_State *L, const char *k, lua_Integer v) {
   lua_pushinteger(L, v);
@@ -83,4 +85,15 @@ void taskip_create_meta(lua_State *L, const char *name,
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
+}
+
+int taskip_lua_escape(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  char *e = taskip_escape(s, n);
+  if (e == NULL)
+    return luaL_error(L, "taskip: out of memory");
+  lua_pushstring(L, e);
+  free(e);
+  return 1;
 }

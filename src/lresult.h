@@ -42,4 +42,8 @@ void taskip_create_meta(lua_State *L, const char *name,
 ** walked in place) made a Lua integer. See lintegers.c. */
 int taskip_integers(lua_State *L);
 
+/* escape(s) -> s percent-encoded (RFC 3986 unreserved kept): the one
+** escaping of every taskip.core (see transport.h, taskip_escape). */
+int taskip_lua_escape(lua_State *L);
+
 #endif

@@ -4,26 +4,43 @@
 ** Thin on purpose: policy (options' defaults from the environment,
 ** JSON, error objects, query tables) lives in lua/taskip/. The secret
 ** key never becomes a Lua value here: it is read from the options or
-** the environment straight into C memory, and no function returns it.
-** Nothing here calls Lua while libcurl runs, so no error can longjmp
-** through it.
+** the environment straight into C memory, and no function returns it
+** (one exception, for OpenResty: see call_secret_header). Nothing here
+** calls Lua while libcurl runs, so no error can longjmp through it.
+**
+** client:request() carries the call on the blocking easy transport.
+** client:call() hands the call's attempts out as Lua data instead, for
+** a transport written in Lua (lua/taskip/ngx.lua): the policy stays
+** here, in the core, for every transport.
 */
 #include <stdlib.h>
 #include <string.h>
 
 #include "compat.h"
 #include "taskip.h"
+#include "transport.h"
 #include "lresult.h"
 #include "ratelimit.h"
 #include "retry.h"
 
 #define CLIENT_MT "taskip.core.client"
 #define CALL_BOX_MT "taskip.core.callbox"
+#define CALL_MT "taskip.core.call"
 #define TRACKER_MT "taskip.core.tracker"
 
 typedef struct lclient {
   taskip_client *c;      /* NULL once closed */
+  taskip_easy *easy;     /* the blocking transport, made on first use */
+  int lua_transport;     /* calls may hand the key to a Lua transport */
 } lclient;
+
+/* A call carried by a Lua transport; keeps its client alive through a
+** table in its user value (its environment on 5.1). */
+typedef struct lcall {
+  taskip_call *call;     /* NULL once closed */
+  lclient *owner;
+  int sending;           /* between "send" and its digest */
+} lcall;
 
 /* {======================================================= options */
 
@@ -153,7 +170,9 @@ static int core_new(lua_State *L) {
                       "API Application)");
   lc = lua_newuserdata(L, sizeof(*lc));     /* closed and valid first */
   lc->c = NULL;
+  lc->easy = NULL;
   luaL_setmetatable(L, CLIENT_MT);
+  lc->lua_transport = opt_bool(L, 1, "lua_transport");
   lc->c = taskip_client_new(&cfg, key, keylen, err, sizeof(err));
   if (lc->c == NULL)
     return luaL_error(L, "taskip.new: %s", err);
@@ -191,7 +210,9 @@ static int client_request(lua_State *L) {
     lua_pushfstring(L, "taskip: %s", err);   /* the caller adds where */
     return lua_error(L);
   }
-  taskip_push_result(L, taskip_perform(lc->c, *box), NULL, NULL);
+  if (lc->easy == NULL && (lc->easy = taskip_easy_new()) == NULL)
+    return luaL_error(L, "taskip: libcurl failed to initialise");
+  taskip_push_result(L, taskip_easy_perform(lc->easy, *box), NULL, NULL);
   taskip_call_free(*box);
   *box = NULL;
   return 1;
@@ -207,6 +228,8 @@ static int client_rate_limit(lua_State *L) {
 /* __gc, __close and close(): frees once, true every time. */
 static int client_close(lua_State *L) {
   lclient *lc = luaL_checkudata(L, 1, CLIENT_MT);
+  taskip_easy_free(lc->easy);
+  lc->easy = NULL;
   taskip_client_free(lc->c);
   lc->c = NULL;
   lua_pushboolean(L, 1);
@@ -219,6 +242,222 @@ static int client_tostring(lua_State *L) {
     lua_pushliteral(L, "taskip.client (closed)");
   else
     lua_pushfstring(L, "taskip.client (%p)", (void *)lc);
+  return 1;
+}
+
+/* }======================================================= */
+
+/* {======================================================= calls */
+
+/* The call API: a transport written in Lua steps the call and carries
+** its attempts. Every decision (waits, retries, kinds) stays in C. */
+
+static lcall *check_call(lua_State *L) {
+  lcall *lk = luaL_checkudata(L, 1, CALL_MT);
+  if (lk->call == NULL || lk->owner->c == NULL) {
+    lua_pushliteral(L, "taskip: call is closed");
+    lua_error(L);
+  }
+  return lk;
+}
+
+/* client:call(method, path [, query [, body]]) -> call; refuses what
+** request() refuses. */
+static int client_call(lua_State *L) {
+  lclient *lc = check_client(L);
+  taskip_request req;
+  lcall *lk;
+  char err[256];
+  req.method = luaL_checkstring(L, 2);
+  req.path = luaL_checkstring(L, 3);
+  req.query = luaL_optstring(L, 4, NULL);
+  req.body = luaL_optlstring(L, 5, NULL, &req.body_len);
+  lk = lua_newuserdata(L, sizeof(*lk));
+  lk->call = NULL;
+  lk->owner = lc;
+  lk->sending = 0;
+  luaL_setmetatable(L, CALL_MT);
+  lua_createtable(L, 1, 0);                /* the client outlives it */
+  lua_pushvalue(L, 1);
+  lua_rawseti(L, -2, 1);
+  taskip_setuservalue(L, -2);
+  lk->call = taskip_call_new(lc->c, &req, err, sizeof(err));
+  if (lk->call == NULL) {
+    lua_pushfstring(L, "taskip: %s", err);
+    return lua_error(L);
+  }
+  return 1;
+}
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void set_num(lua_State *L, const char *k, double v) {
+  lua_pushnumber(L, v);
+  lua_setfield(L, -2, k);
+}
+
+/* The attempt as a table; the key's header line is left out. */
+static void push_attempt(lua_State *L, const taskip_attempt *a) {
+  size_t i;
+  int n = 0;
+  lua_createtable(L, 0, 14);
+  set_str(L, "method", a->method);
+  set_str(L, "url", a->url);
+  set_str(L, "target", a->target);
+  set_str(L, "scheme", a->scheme);
+  set_str(L, "host", a->host);
+  set_num(L, "port", (double)a->port);
+  lua_createtable(L, (int)a->header_count, 0);
+  for (i = 0; i < a->header_count; i++) {
+    if (i == a->key_header)
+      continue;
+    lua_pushstring(L, a->headers[i]);
+    lua_rawseti(L, -2, ++n);
+  }
+  lua_setfield(L, -2, "headers");
+  if (a->body != NULL) {
+    lua_pushlstring(L, a->body, a->body_len);
+    lua_setfield(L, -2, "body");
+  }
+  lua_pushboolean(L, a->idempotent);
+  lua_setfield(L, -2, "idempotent");
+  set_num(L, "timeout", (double)a->timeout_ms / 1000.0);
+  set_num(L, "connect_timeout", (double)a->connect_timeout_ms / 1000.0);
+  set_num(L, "max_response_bytes", (double)a->max_response_bytes);
+  if (a->cafile != NULL)
+    set_str(L, "cafile", a->cafile);
+  lua_pushfstring(L, "taskip/%s", TASKIP_VERSION);
+  lua_setfield(L, -2, "user_agent");
+}
+
+/* call:step([now]) -> "send", attempt | "wait", seconds | "done",
+** result */
+static int call_step(lua_State *L) {
+  lcall *lk = check_call(L);
+  double now = luaL_optnumber(L, 2, taskip_now()), wake = 0;
+  if (lk->sending)
+    return luaL_error(L, "taskip: call:step() before the attempt was "
+                      "answered (call:response or call:failure)");
+  switch (taskip_call_step(lk->call, now, &wake)) {
+  case TASKIP_STEP_SEND:
+    lk->sending = 1;
+    lua_pushliteral(L, "send");
+    push_attempt(L, taskip_call_attempt(lk->call));
+    return 2;
+  case TASKIP_STEP_WAIT:
+    lua_pushliteral(L, "wait");
+    lua_pushnumber(L, wake > now ? wake - now : 0);
+    return 2;
+  default:
+    lua_pushliteral(L, "done");
+    taskip_push_result(L, taskip_call_result(lk->call), NULL, NULL);
+    return 2;
+  }
+}
+
+/*
+** call:secret_header() -> "X-Secret-Key: <key>". The one place the key
+** becomes a Lua string: a cosocket can only send Lua strings. Only for
+** clients made with lua_transport = true, only while an attempt is out.
+*/
+static int call_secret_header(lua_State *L) {
+  lcall *lk = check_call(L);
+  const taskip_attempt *a = taskip_call_attempt(lk->call);
+  if (!lk->owner->lua_transport || !lk->sending || a == NULL)
+    return luaL_error(L, "taskip: the key is only handed to a Lua "
+                      "transport (lua_transport = true) for an attempt "
+                      "in flight");
+  lua_pushstring(L, a->headers[a->key_header]);
+  return 1;
+}
+
+/* Reads headers given as an array of {name, value} pairs or as a map
+** name -> value into a malloc'd array (strings anchored by the table). */
+static taskip_header *read_headers(lua_State *L, int t, size_t *n) {
+  size_t cap = 0, i = 0;
+  taskip_header *hs;
+  *n = 0;
+  if (lua_isnoneornil(L, t))
+    return NULL;
+  luaL_checktype(L, t, LUA_TTABLE);
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    cap++;
+    lua_pop(L, 1);
+  }
+  if (cap == 0)
+    return NULL;
+  hs = lua_newuserdata(L, cap * sizeof(*hs));     /* freed by the GC */
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    const char *name, *value;
+    if (lua_type(L, -1) == LUA_TTABLE) {
+      lua_rawgeti(L, -1, 1);
+      lua_rawgeti(L, -2, 2);
+      name = lua_tostring(L, -2);
+      value = lua_tostring(L, -1);
+      lua_pop(L, 2);                  /* anchored by the pair table */
+    } else {
+      name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+      value = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    }
+    if (name == NULL || value == NULL)
+      luaL_argerror(L, t, "headers must be {name, value} pairs or "
+                    "name = value strings");
+    hs[i].name = (char *)(size_t)name;       /* not written through */
+    hs[i].value = (char *)(size_t)value;
+    i++;
+    lua_pop(L, 1);
+  }
+  *n = i;
+  return hs;
+}
+
+static void digest(lua_State *L, lcall *lk, const taskip_response *r) {
+  if (!lk->sending)
+    luaL_error(L, "taskip: no attempt of this call is in flight");
+  lk->sending = 0;
+  taskip_call_digest(lk->call, r, taskip_now());
+}
+
+/* call:response(status, headers, body): what came back. */
+static int call_response(lua_State *L) {
+  lcall *lk = check_call(L);
+  taskip_response r;
+  memset(&r, 0, sizeof(r));
+  r.status = (long)luaL_checkinteger(L, 2);
+  r.body = luaL_optlstring(L, 4, "", &r.body_len);
+  r.headers = read_headers(L, 3, &r.header_count);
+  r.reached = 1;
+  digest(L, lk, &r);
+  return 0;
+}
+
+/* call:failure(kind, reached [, detail]): no (complete) response. */
+static int call_failure(lua_State *L) {
+  lcall *lk = check_call(L);
+  taskip_response r;
+  const char *name = luaL_checkstring(L, 2);
+  int f = taskip_failure_of_name(name);
+  memset(&r, 0, sizeof(r));
+  luaL_argcheck(L, f > TASKIP_FAIL_NONE, 2, "not a failure kind (resolve, "
+                "connect, tls, timeout, lost, too_large, protocol, other)");
+  r.failure = (taskip_failure)f;
+  r.reached = lua_toboolean(L, 3);
+  r.detail = luaL_optstring(L, 4, NULL);
+  digest(L, lk, &r);
+  return 0;
+}
+
+/* __gc, close(): frees once. */
+static int call_close(lua_State *L) {
+  lcall *lk = luaL_checkudata(L, 1, CALL_MT);
+  taskip_call_free(lk->call);
+  lk->call = NULL;
+  lua_pushboolean(L, 1);
   return 1;
 }
 
@@ -292,18 +531,6 @@ static int tracker_snapshot(lua_State *L) {
 
 /* }======================================================= */
 
-/* core.escape(s) -> s percent-encoded (RFC 3986 unreserved kept). */
-static int core_escape(lua_State *L) {
-  size_t n;
-  const char *s = luaL_checklstring(L, 1, &n);
-  char *e = curl_easy_escape(NULL, s, (int)n);
-  if (e == NULL)
-    return luaL_error(L, "taskip: out of memory");
-  lua_pushstring(L, e);
-  curl_free(e);
-  return 1;
-}
-
 /* core.backoff(base, attempt, seed) -> seconds, next seed: the retry
 ** policy's wait, for tests and tools. */
 static int core_backoff(lua_State *L) {
@@ -324,6 +551,7 @@ static int core_now(lua_State *L) {
 
 static const luaL_Reg client_methods[] = {
   {"request", client_request},
+  {"call", client_call},
   {"rate_limit", client_rate_limit},
   {"close", client_close},
   {NULL, NULL}
@@ -333,6 +561,20 @@ static const luaL_Reg client_metamethods[] = {
   {"__gc", client_close},
   {"__close", client_close},
   {"__tostring", client_tostring},
+  {NULL, NULL}
+};
+
+static const luaL_Reg call_methods[] = {
+  {"step", call_step},
+  {"secret_header", call_secret_header},
+  {"response", call_response},
+  {"failure", call_failure},
+  {"close", call_close},
+  {NULL, NULL}
+};
+
+static const luaL_Reg call_metamethods[] = {
+  {"__gc", call_close},
   {NULL, NULL}
 };
 
@@ -346,7 +588,7 @@ static const luaL_Reg tracker_methods[] = {
 
 static const luaL_Reg core_functions[] = {
   {"new", core_new},
-  {"escape", core_escape},
+  {"escape", taskip_lua_escape},
   {"integers", taskip_integers},
   {"now", core_now},
   {"backoff", core_backoff},
@@ -358,10 +600,11 @@ int luaopen_taskip_core(lua_State *L);
 
 int luaopen_taskip_core(lua_State *L) {
   static const luaL_Reg box_meta[] = {{"__gc", callbox_gc}, {NULL, NULL}};
-  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+  if (taskip_transport_init() != 0)
     return luaL_error(L, "taskip: libcurl failed to initialise");
   taskip_create_meta(L, CLIENT_MT, client_metamethods, client_methods);
   taskip_create_meta(L, CALL_BOX_MT, box_meta, NULL);
+  taskip_create_meta(L, CALL_MT, call_metamethods, call_methods);
   taskip_create_meta(L, TRACKER_MT, NULL, tracker_methods);
   luaL_newlib(L, core_functions);
   lua_pushstring(L, TASKIP_VERSION);

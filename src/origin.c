@@ -1,13 +1,14 @@
 /*
 ** origin.c — origin pinning and URL building (see origin.h).
-** URL parsing is libcurl's (CURLU); this file only checks and joins.
+** URL parsing is uriparser's (RFC 3986); this file only checks and
+** joins.
 */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <curl/curl.h>
+#include <uriparser/Uri.h>
 
 #include "origin.h"
 
@@ -29,49 +30,116 @@ static int is_loopback(const char *host) {
          strncmp(host, "127.", 4) == 0;
 }
 
-/* The parts of url, with scheme and host lowercased; 0 on success. */
+/* The parts of a URL, with scheme and host lowercased; a part that is
+** absent is NULL. host keeps IPv6 brackets, hostname does not. */
 typedef struct parts {
-  char *scheme, *host, *port, *path, *query, *user, *fragment;
+  char *scheme, *host, *hostname, *port, *path, *query, *user, *fragment;
 } parts;
 
 static void parts_free(parts *p) {
-  curl_free(p->scheme);
-  curl_free(p->host);
-  curl_free(p->port);
-  curl_free(p->path);
-  curl_free(p->query);
-  curl_free(p->user);
-  curl_free(p->fragment);
+  free(p->scheme);
+  free(p->host);
+  free(p->hostname);
+  free(p->port);
+  free(p->path);
+  free(p->query);
+  free(p->user);
+  free(p->fragment);
   memset(p, 0, sizeof(*p));
 }
 
-static int parts_of(const char *url, parts *p) {
-  CURLU *u = curl_url();
-  int bad;
-  memset(p, 0, sizeof(*p));
-  if (u == NULL)
-    return -1;
-  bad = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) ||
-        curl_url_get(u, CURLUPART_SCHEME, &p->scheme, 0) ||
-        curl_url_get(u, CURLUPART_HOST, &p->host, 0) ||
-        curl_url_get(u, CURLUPART_PORT, &p->port, CURLU_DEFAULT_PORT) ||
-        curl_url_get(u, CURLUPART_PATH, &p->path, 0);
-  if (!bad) {
-    curl_url_get(u, CURLUPART_QUERY, &p->query, 0);
-    curl_url_get(u, CURLUPART_USER, &p->user, 0);
-    curl_url_get(u, CURLUPART_FRAGMENT, &p->fragment, 0);
-    lower(p->scheme);
-    lower(p->host);
+/* A copy of a text range, NULL when the part is absent; *oom is set
+** when out of memory. */
+static char *range(const UriTextRangeA *r, int *oom) {
+  size_t n;
+  char *d;
+  if (r->first == NULL)
+    return NULL;
+  n = (size_t)(r->afterLast - r->first);
+  d = malloc(n + 1);
+  if (d == NULL) {
+    *oom = 1;
+    return NULL;
   }
-  curl_url_cleanup(u);
-  if (bad)
+  memcpy(d, r->first, n);
+  d[n] = '\0';
+  return d;
+}
+
+/* "/" and the segments joined by "/" ("/" for none). */
+static char *path_of(const UriUriA *u) {
+  const UriPathSegmentA *s;
+  size_t n = 1;
+  char *d, *o;
+  for (s = u->pathHead; s != NULL; s = s->next)
+    n += 1 + (size_t)(s->text.afterLast - s->text.first);
+  d = malloc(n + 1);
+  if (d == NULL)
+    return NULL;
+  o = d;
+  for (s = u->pathHead; s != NULL; s = s->next) {
+    size_t len = (size_t)(s->text.afterLast - s->text.first);
+    *o++ = '/';
+    memcpy(o, s->text.first, len);
+    o += len;
+  }
+  if (o == d)
+    *o++ = '/';
+  *o = '\0';
+  return d;
+}
+
+static const char *default_port(const char *scheme) {
+  if (strcmp(scheme, "https") == 0)
+    return "443";
+  if (strcmp(scheme, "http") == 0)
+    return "80";
+  return NULL;
+}
+
+/* Parses an absolute URL with scheme and host; 0 on success. */
+static int parts_of(const char *url, parts *p) {
+  UriUriA u;
+  const char *end = NULL;
+  int oom = 0;
+  memset(p, 0, sizeof(*p));
+  if (uriParseSingleUriA(&u, url, &end) != URI_SUCCESS)
+    return -1;
+  p->scheme = range(&u.scheme, &oom);
+  p->hostname = range(&u.hostText, &oom);
+  p->port = range(&u.portText, &oom);
+  p->query = range(&u.query, &oom);
+  p->user = range(&u.userInfo, &oom);
+  p->fragment = range(&u.fragment, &oom);
+  p->path = path_of(&u);
+  if (!oom && p->path != NULL && p->scheme != NULL &&
+      p->hostname != NULL && p->hostname[0] != '\0') {
+    size_t n = strlen(p->hostname);
+    lower(p->scheme);
+    lower(p->hostname);
+    p->host = malloc(n + 3);
+    if (p->host != NULL)
+      snprintf(p->host, n + 3, u.hostData.ip6 != NULL ? "[%s]" : "%s",
+               p->hostname);
+    if (p->port == NULL || p->port[0] == '\0') {
+      const char *def = default_port(p->scheme);
+      free(p->port);
+      p->port = def != NULL ? dupstr(def) : NULL;
+    }
+  }
+  uriFreeUriMembersA(&u);
+  if (oom || p->path == NULL || p->scheme == NULL || p->host == NULL ||
+      p->port == NULL) {
     parts_free(p);
-  return bad ? -1 : 0;
+    return -1;
+  }
+  return 0;
 }
 
 void taskip_origin_free(taskip_origin *o) {
   free(o->scheme);
   free(o->host);
+  free(o->hostname);
   free(o->base_path);
   free(o->prefix);
   memset(o, 0, sizeof(*o));
@@ -100,13 +168,15 @@ int taskip_origin_parse(taskip_origin *o, const char *base_url,
   }
   o->scheme = dupstr(p.scheme);
   o->host = dupstr(p.host);
+  o->hostname = dupstr(p.hostname);
   o->port = strtol(p.port, NULL, 10);
   n = strlen(p.path);
   while (n > 0 && p.path[n - 1] == '/')
     n--;
   o->base_path = malloc(n + 1);
   o->prefix = malloc(strlen(p.scheme) + strlen(p.host) + n + 32);
-  if (!o->scheme || !o->host || !o->base_path || !o->prefix) {
+  if (!o->scheme || !o->host || !o->hostname || !o->base_path ||
+      !o->prefix) {
     snprintf(err, errlen, "out of memory");
     goto fail;
   }

@@ -14,6 +14,7 @@
 typedef struct taskip_origin {
   char *scheme;       /* "https" (or "http" to loopback when allowed) */
   char *host;         /* lowercase; IPv6 in brackets */
+  char *hostname;     /* the same without brackets (TLS server name) */
   long port;
   char *base_path;    /* "/api/public-v1", no trailing slash; may be "" */
   char *prefix;       /* "https://host:port/api/public-v1" */

@@ -35,35 +35,19 @@ int taskip_method_idempotent(const char *method) {
   return 0;
 }
 
-/* Failures where the request cannot have reached the server. */
-static int never_sent(CURLcode rc) {
-  return rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
-}
-
-/* Failures where a response may still come on a second try. */
-static int transient(CURLcode rc) {
-  switch (rc) {
-  case CURLE_COULDNT_CONNECT:
-  case CURLE_COULDNT_RESOLVE_HOST:
-  case CURLE_OPERATION_TIMEDOUT:
-  case CURLE_SEND_ERROR:
-  case CURLE_RECV_ERROR:
-  case CURLE_GOT_NOTHING:
-  case CURLE_PARTIAL_FILE:
-  case CURLE_HTTP2:
-  case CURLE_HTTP2_STREAM:
-  case CURLE_SEND_FAIL_REWIND:
+int taskip_retryable(const char *method, taskip_failure failure,
+                     long status) {
+  switch (failure) {
+  case TASKIP_FAIL_NONE:
+    break;
+  case TASKIP_FAIL_RESOLVE:           /* never reached the server */
+  case TASKIP_FAIL_CONNECT:
     return 1;
-  default:
+  case TASKIP_FAIL_TIMEOUT:           /* may have: idempotent only */
+  case TASKIP_FAIL_LOST:
+    return taskip_method_idempotent(method);
+  default:                            /* TLS, too large, protocol, ... */
     return 0;
-  }
-}
-
-int taskip_retryable(const char *method, CURLcode rc, long status) {
-  if (rc != CURLE_OK) {
-    if (never_sent(rc))
-      return 1;
-    return transient(rc) && taskip_method_idempotent(method);
   }
   if (!taskip_method_idempotent(method))
     return 0;

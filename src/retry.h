@@ -10,7 +10,7 @@
 #ifndef TASKIP_RETRY_H
 #define TASKIP_RETRY_H
 
-#include <curl/curl.h>
+#include "taskip.h"
 
 #define TASKIP_BACKOFF_CAP 30.0
 
@@ -24,8 +24,10 @@ void taskip_retry_budget_success(taskip_retry_budget *b);
 
 int taskip_method_idempotent(const char *method);
 
-/* May an attempt that ended with rc / HTTP status be sent again? */
-int taskip_retryable(const char *method, CURLcode rc, long status);
+/* May an attempt that ended with this failure (or, with
+** TASKIP_FAIL_NONE, this HTTP status) be sent again? */
+int taskip_retryable(const char *method, taskip_failure failure,
+                     long status);
 
 /*
 ** The wait before retry number `attempt` (1 for the first retry):

@@ -3,17 +3,21 @@
 **
 ** The core plans requests to one pinned origin, holds the secret key,
 ** digests responses into results or error kinds, tracks the rate limit
-** and decides retries. It never sleeps and never blocks: a call is a
-** small state machine that a driver (the blocking easy driver in easy.c,
-** or an event loop over curl multi) steps until it is done.
+** and decides retries. It does no I/O, never sleeps and never blocks: a
+** call is a small state machine that a transport steps until it is
+** done. An attempt leaves the core as plain data (taskip_attempt) and
+** comes back as plain data (taskip_response), so any transport can carry
+** it: libcurl easy (transport_easy.c), libcurl multi (transport_multi.c),
+** or OpenResty's cosockets (lua/taskip/ngx.lua, through the binding).
+** Retry, rate-limit and redirect policy live here, once.
 **
-** No Lua here: the binding (ltaskip.c) and the host build on this.
+** No Lua and no libcurl here: the binding (ltaskip.c), the transports
+** and the host build on this.
 */
 #ifndef TASKIP_H
 #define TASKIP_H
 
 #include <stddef.h>
-#include <curl/curl.h>
 
 #define TASKIP_VERSION "0.1.0"
 #define TASKIP_DEFAULT_BASE_URL "https://public-api.taskip.net/api/public-v1"
@@ -76,9 +80,6 @@ taskip_client *taskip_client_new(const taskip_config *cfg,
                                  char *err, size_t errlen);
 void taskip_client_free(taskip_client *c);   /* safe on NULL */
 
-/* The handle the blocking driver reuses, so its connection stays up. */
-CURL *taskip_client_easy_handle(taskip_client *c);
-
 /* The rate-limit figures as they stand (see ratelimit.h); budget and
 ** burst point to taskip_rate_figures. Returns the wait before the next
 ** request may go, in seconds. */
@@ -87,7 +88,7 @@ double taskip_client_rate(taskip_client *c, double now,
                           struct taskip_rate_figures *budget,
                           struct taskip_rate_figures *burst);
 
-/* A response header, name lowercased. */
+/* A response header; the core lowercases names it keeps. */
 typedef struct taskip_header {
   char *name;
   char *value;
@@ -97,7 +98,7 @@ typedef struct taskip_header {
 typedef struct taskip_result {
   taskip_kind kind;
   long status;              /* HTTP status, 0 if none arrived */
-  CURLcode curl_code;
+  int failure;              /* taskip_failure of the last attempt */
   char message[256];        /* for failures; never holds the key */
   double retry_after;       /* seconds, < 0 when unknown */
   char *body;               /* NUL-terminated, body_len bytes */
@@ -128,7 +129,7 @@ taskip_call *taskip_call_new(taskip_client *c, const taskip_request *req,
 void taskip_call_free(taskip_call *call);
 
 typedef enum taskip_step {
-  TASKIP_STEP_SEND,   /* configure a handle with taskip_call_prepare */
+  TASKIP_STEP_SEND,   /* carry taskip_call_attempt(), then digest */
   TASKIP_STEP_WAIT,   /* come back at *wake_at (rate limit, backoff) */
   TASKIP_STEP_DONE    /* taskip_call_result is final */
 } taskip_step;
@@ -136,22 +137,80 @@ typedef enum taskip_step {
 taskip_step taskip_call_step(taskip_call *call, double now,
                              double *wake_at);
 
-/* Sets every option of `easy` for the attempt step() asked for. */
-CURLcode taskip_call_prepare(taskip_call *call, CURL *easy);
+/*
+** An attempt as plain data: what a transport must send, and how. Valid
+** from the step() that answered SEND until the attempt is digested.
+** headers[key_header] is the "X-Secret-Key: ..." line: it points into
+** the core's locked memory, and a transport wipes any copy it makes of
+** it as soon as the request is written.
+*/
+typedef struct taskip_attempt {
+  const char *method;
+  const char *url;            /* full URL, inside the pinned origin */
+  const char *target;         /* the request-target: path and query */
+  const char *scheme;         /* "https" (or "http" to loopback) */
+  const char *host;           /* lowercase; IPv6 without brackets */
+  long port;
+  const char *const *headers; /* "Name: value" lines */
+  size_t header_count;
+  size_t key_header;          /* index of the key's line in headers */
+  const char *body;           /* NULL: no body */
+  size_t body_len;
+  int idempotent;             /* may the transport itself re-send it */
+  long timeout_ms, connect_timeout_ms;
+  size_t max_response_bytes;  /* a longer body is TASKIP_FAIL_TOO_LARGE */
+  const char *cafile;         /* NULL: the system store */
+  int debug;                  /* hand traces to taskip_call_trace */
+} taskip_attempt;
 
-/* Digests the attempt that `easy` finished with `rc`. */
-void taskip_call_finish(taskip_call *call, CURL *easy, CURLcode rc,
+const taskip_attempt *taskip_call_attempt(const taskip_call *call);
+
+/*
+** How an attempt failed when no complete response came back. The core
+** decides from this (with `reached` and the method) whether the request
+** can be sent again; transports only translate their own codes.
+*/
+typedef enum taskip_failure {
+  TASKIP_FAIL_NONE = 0,   /* a response arrived */
+  TASKIP_FAIL_RESOLVE,    /* the host name did not resolve */
+  TASKIP_FAIL_CONNECT,    /* no connection could be made */
+  TASKIP_FAIL_TLS,        /* handshake or certificate verification */
+  TASKIP_FAIL_TIMEOUT,    /* the attempt's time ran out */
+  TASKIP_FAIL_LOST,       /* sent (maybe), then the connection failed */
+  TASKIP_FAIL_TOO_LARGE,  /* the body passed max_response_bytes */
+  TASKIP_FAIL_PROTOCOL,   /* the server's answer was not valid HTTP */
+  TASKIP_FAIL_OTHER,      /* anything else (out of memory, ...) */
+  TASKIP_FAIL_COUNT
+} taskip_failure;
+
+/* "resolve", "connect", ...; and back (-1: unknown name). */
+const char *taskip_failure_name(taskip_failure f);
+int taskip_failure_of_name(const char *name);
+
+/* What came back from an attempt, as plain data. */
+typedef struct taskip_response {
+  taskip_failure failure;     /* TASKIP_FAIL_NONE: status etc. are set */
+  int reached;                /* the request may have reached the server:
+                                 a connection was up and writing began */
+  const char *detail;         /* the transport's words, or NULL */
+  long status;
+  const taskip_header *headers;
+  size_t header_count;
+  const char *body;
+  size_t body_len;
+} taskip_response;
+
+/* Digests the attempt step() handed out (copies what it keeps). */
+void taskip_call_digest(taskip_call *call, const taskip_response *r,
                         double now);
+
+/* Adds a line of a transfer trace (debug), scrubbed of the key. */
+void taskip_call_trace(taskip_call *call, const char *prefix,
+                       const char *text, size_t len);
 
 const taskip_result *taskip_call_result(const taskip_call *call);
 
-/* Blocking driver: steps the call to the end, sleeping as asked. */
-const taskip_result *taskip_perform(taskip_client *c, taskip_call *call);
-
 /* Seconds since the epoch, sub-second resolution. */
 double taskip_now(void);
-
-/* "taskip/0.1.0 libcurl/7.88.1" */
-const char *taskip_user_agent(void);
 
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "taskip_host.h"
+#include "transport.h"
 #include "secret.h"
 #include "mock/mock.h"
 

@@ -1,0 +1,37 @@
+/*
+** transport_curl.h — what the easy and multi transports share: putting
+** one planned attempt on a curl easy handle, and turning what libcurl
+** delivered back into a taskip_response. Internal.
+*/
+#ifndef TASKIP_TRANSPORT_CURL_H
+#define TASKIP_TRANSPORT_CURL_H
+
+#include <curl/curl.h>
+
+#include "taskip.h"
+
+typedef struct tcurl_attempt {
+  taskip_call *call;
+  const taskip_attempt *plan;
+  struct curl_slist *headers;   /* holds a copy of the key: wiped */
+  size_t body_off;
+  int reached;                  /* a connection was up: it may have gone */
+  int too_large;
+  char *in;                     /* the response body */
+  size_t in_len, in_cap;
+  char errbuf[CURL_ERROR_SIZE];
+} tcurl_attempt;
+
+/* Sets every option of h for the attempt `call` has planned. */
+CURLcode tcurl_prepare(tcurl_attempt *t, taskip_call *call, CURL *h);
+
+/* Digests what h delivered (rc) into the call, then frees the attempt's
+** buffers. */
+void tcurl_finish(tcurl_attempt *t, CURL *h, CURLcode rc);
+
+/* Frees the attempt's buffers (wiping the key's header line). */
+void tcurl_release(tcurl_attempt *t);
+
+taskip_failure tcurl_failure_of(CURLcode rc);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+** transport_multi.c — the non-blocking transport: attempts of many calls
+** in flight on one curl multi handle, driven by the caller's loop
+** (taskip_multi_run), with connections, TLS sessions and DNS answers
+** shared across calls.
+**
+** Sockets that poll(2) reports are handed to curl one at a time, so a
+** caller's time budget holds even with many transfers: the rest stay
+** ready for the next run (poll is level-triggered).
+*/
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "transport.h"
+#include "transport_curl.h"
+
+#define POOL_MAX 64          /* idle easy handles kept */
+
+struct taskip_transfer {
+  CURL *easy;
+  tcurl_attempt attempt;
+  taskip_transfer_done done;
+  void *ud;
+  taskip_transfer *prev, *next;   /* in flight, in the multi's list */
+};
+
+struct taskip_multi {
+  CURLM *multi;
+  CURLSH *share;
+  CURL *pool[POOL_MAX];
+  int npool;
+  struct pollfd *fds, *ready;
+  int nfds, capfds, capready, rr;
+  double timer;               /* curl's timeout, monotonic; < 0: none */
+  int in_flight;
+  taskip_transfer *head;
+};
+
+static double clock_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* {======================================================= sockets */
+
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *ud,
+                     void *sp) {
+  taskip_multi *m = ud;
+  int i;
+  short ev = 0;
+  (void)e;
+  (void)sp;
+  for (i = 0; i < m->nfds; i++)
+    if (m->fds[i].fd == fd)
+      break;
+  if (what == CURL_POLL_REMOVE) {
+    if (i < m->nfds)
+      m->fds[i] = m->fds[--m->nfds];
+    return 0;
+  }
+  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+    ev |= POLLIN;
+  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+    ev |= POLLOUT;
+  if (i == m->nfds) {
+    if (m->nfds == m->capfds) {
+      int cap = m->capfds ? m->capfds * 2 : 16;
+      struct pollfd *a = realloc(m->fds, (size_t)cap * sizeof(*a));
+      if (a == NULL)
+        return -1;
+      m->fds = a;
+      m->capfds = cap;
+    }
+    m->nfds++;
+    m->fds[i].fd = fd;
+  }
+  m->fds[i].events = ev;
+  m->fds[i].revents = 0;
+  return 0;
+}
+
+static int on_timer(CURLM *cm, long ms, void *ud) {
+  taskip_multi *m = ud;
+  (void)cm;
+  m->timer = ms < 0 ? -1 : clock_now() + (double)ms / 1000.0;
+  return 0;
+}
+
+/* }======================================================= */
+
+taskip_multi *taskip_multi_new(int max_connections) {
+  taskip_multi *m;
+  long maxc = max_connections > 0 ? max_connections : 16;
+  if (taskip_transport_init() != 0)
+    return NULL;
+  m = calloc(1, sizeof(*m));
+  if (m == NULL)
+    return NULL;
+  m->timer = -1;
+  m->multi = curl_multi_init();
+  m->share = curl_share_init();
+  if (m->multi == NULL || m->share == NULL) {
+    taskip_multi_free(m);
+    return NULL;
+  }
+  curl_share_setopt(m->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt(m->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+  curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+  curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+  curl_multi_setopt(m->multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxc);
+  /* keep them all when idle: a new TLS connection costs a frame */
+  curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, maxc);
+  return m;
+}
+
+static CURL *pool_get(taskip_multi *m) {
+  if (m->npool > 0)
+    return m->pool[--m->npool];
+  return curl_easy_init();
+}
+
+static void pool_put(taskip_multi *m, CURL *e) {
+  if (m->npool < POOL_MAX)
+    m->pool[m->npool++] = e;
+  else
+    curl_easy_cleanup(e);
+}
+
+/* Takes t's handle out of the multi and frees t. */
+static void transfer_end(taskip_multi *m, taskip_transfer *t) {
+  curl_multi_remove_handle(m->multi, t->easy);
+  pool_put(m, t->easy);
+  tcurl_release(&t->attempt);
+  if (t->prev != NULL)
+    t->prev->next = t->next;
+  else
+    m->head = t->next;
+  if (t->next != NULL)
+    t->next->prev = t->prev;
+  m->in_flight--;
+  free(t);
+}
+
+taskip_transfer *taskip_multi_send(taskip_multi *m, taskip_call *call,
+                                   taskip_transfer_done done, void *ud) {
+  taskip_transfer *t = calloc(1, sizeof(*t));
+  CURLcode rc = CURLE_OUT_OF_MEMORY;
+  if (t != NULL && (t->easy = pool_get(m)) != NULL) {
+    rc = tcurl_prepare(&t->attempt, call, t->easy);
+    if (rc == CURLE_OK) {
+      curl_easy_setopt(t->easy, CURLOPT_PRIVATE, (void *)t);
+      curl_easy_setopt(t->easy, CURLOPT_SHARE, m->share);
+      if (curl_multi_add_handle(m->multi, t->easy) == CURLM_OK) {
+        t->done = done;
+        t->ud = ud;
+        t->next = m->head;
+        if (m->head != NULL)
+          m->head->prev = t;
+        m->head = t;
+        m->in_flight++;
+        return t;
+      }
+      rc = CURLE_OUT_OF_MEMORY;
+    }
+  }
+  if (t != NULL) {
+    t->attempt.call = call;         /* digest the failure: nothing went */
+    tcurl_finish(&t->attempt, NULL, rc);
+    if (t->easy != NULL)
+      pool_put(m, t->easy);
+    free(t);
+  }
+  return NULL;
+}
+
+void taskip_multi_cancel(taskip_multi *m, taskip_transfer *t) {
+  if (t != NULL)
+    transfer_end(m, t);
+}
+
+/* Hands finished transfers back to their calls. */
+static void collect_done(taskip_multi *m) {
+  CURLMsg *msg;
+  int left;
+  while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+    taskip_transfer *t = NULL;
+    taskip_transfer_done done;
+    void *ud;
+    if (msg->msg != CURLMSG_DONE)
+      continue;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+    if (t == NULL || t->easy != msg->easy_handle) {
+      curl_multi_remove_handle(m->multi, msg->easy_handle);
+      continue;
+    }
+    tcurl_finish(&t->attempt, t->easy, msg->data.result);
+    done = t->done;
+    ud = t->ud;
+    transfer_end(m, t);
+    done(ud);
+  }
+}
+
+void taskip_multi_run(taskip_multi *m, double wait, double budget) {
+  int n = m->nfds, i, running, ms;
+  double now = clock_now(), until = now + (budget > 0 ? budget : 0);
+  if (m->timer >= 0 && m->timer - now < wait)
+    wait = m->timer - now;
+  ms = wait > 0 ? (int)ceil(wait * 1000) : 0;
+  if (n > m->capready) {            /* never reallocated while in use */
+    struct pollfd *r = realloc(m->ready, (size_t)m->capfds * sizeof(*r));
+    if (r == NULL)
+      return;
+    m->ready = r;
+    m->capready = m->capfds;
+  }
+  if (n > 0)
+    memcpy(m->ready, m->fds, (size_t)n * sizeof(*m->ready));
+  if (n > 0 || ms > 0) {
+    if (poll(n > 0 ? m->ready : NULL, (nfds_t)n, ms) < 0 && errno != EINTR)
+      n = 0;
+  }
+  for (i = 0; i < n; i++) {
+    struct pollfd *p = &m->ready[(i + m->rr) % n];
+    int ev = 0;
+    if (p->revents == 0)
+      continue;
+    if (p->revents & POLLIN)
+      ev |= CURL_CSELECT_IN;
+    if (p->revents & POLLOUT)
+      ev |= CURL_CSELECT_OUT;
+    if (p->revents & (POLLERR | POLLHUP | POLLNVAL))
+      ev |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(m->multi, p->fd, ev, &running);
+    collect_done(m);
+    if (clock_now() >= until) {
+      m->rr = (m->rr + i + 1) % n;
+      break;
+    }
+  }
+  if (m->timer >= 0 && clock_now() >= m->timer) {
+    m->timer = -1;
+    curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
+  collect_done(m);
+}
+
+int taskip_multi_in_flight(const taskip_multi *m) {
+  return m->in_flight;
+}
+
+void taskip_multi_free(taskip_multi *m) {
+  int i;
+  if (m == NULL)
+    return;
+  while (m->head != NULL)       /* still in flight: their owners are gone */
+    transfer_end(m, m->head);
+  for (i = 0; i < m->npool; i++)
+    curl_easy_cleanup(m->pool[i]);
+  if (m->multi != NULL)
+    curl_multi_cleanup(m->multi);
+  if (m->share != NULL)
+    curl_share_cleanup(m->share);
+  free(m->fds);
+  free(m->ready);
+  free(m);
+}

@@ -232,6 +232,7 @@ FUZZ_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	-DFUZZ_LUA_DIR='"$(CURDIR)/lua"'
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 FUZZ_CORE = $(CORE_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)
+FUZZ_CURL = $(CURL_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)
 FUZZ_HOST = $(HOST_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)
 
 $(FUZZ_B)/obj/%.o: src/%.c $(HEADERS) Makefile
@@ -245,15 +246,17 @@ $(FUZZ_B)/obj/fuzz_%.o: fuzz/fuzz_%.c fuzz/fuzz_lines.h $(HEADERS) Makefile
 FUZZ_LINK = $(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
 
 $(FUZZ_B)/fuzz_ratelimit: $(FUZZ_B)/obj/fuzz_ratelimit.o $(FUZZ_CORE)
-	$(FUZZ_LINK) $(CURL_LIBS)
+	$(FUZZ_LINK) $(URI_LIBS)
+# fuzz_url parses what the core built again with libcurl's own parser
 $(FUZZ_B)/fuzz_url: $(FUZZ_B)/obj/fuzz_url.o $(FUZZ_CORE)
-	$(FUZZ_LINK) $(CURL_LIBS)
+	$(FUZZ_LINK) $(URI_LIBS) $(CURL_LIBS)
 $(FUZZ_B)/fuzz_digest: $(FUZZ_B)/obj/fuzz_digest.o $(FUZZ_CORE)
-	$(FUZZ_LINK) $(CURL_LIBS)
+	$(FUZZ_LINK) $(URI_LIBS)
 $(FUZZ_B)/fuzz_json: $(FUZZ_B)/obj/fuzz_json.o $(FUZZ_B)/obj/lintegers.o
 	$(FUZZ_LINK) $(LUA_LIBS) -lm
-$(FUZZ_B)/fuzz_host: $(FUZZ_B)/obj/fuzz_host.o $(FUZZ_HOST) $(FUZZ_CORE)
-	$(FUZZ_LINK) $(LUA_LIBS) $(CURL_LIBS) -lm
+$(FUZZ_B)/fuzz_host: $(FUZZ_B)/obj/fuzz_host.o $(FUZZ_HOST) $(FUZZ_CORE) \
+	$(FUZZ_CURL)
+	$(FUZZ_LINK) $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) -lm
 
 sanitize: deps
 	@SAN_B=$(SAN_B) bash scripts/sanitize.sh $(ARGS)

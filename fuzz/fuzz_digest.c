@@ -1,16 +1,17 @@
 /*
 ** fuzz_digest — response digestion: status + headers + body -> result
 ** or error, with the retry and rate-limit decisions, through the call
-** state machine of client.c (taskip_call_finish_response: no network).
+** state machine of client.c (taskip_call_digest: no network).
 **
 ** Input: attempts separated by NUL bytes. The first byte of the input
 ** picks the method (GET, POST, PUT, DELETE, PATCH, HEAD). Each attempt
-** is a first line "STATUS CURLCODE", then "Name: value" header lines, an
-** empty line and the body. A call is stepped as a driver would: each
+** is a first line "STATUS FAILURE", then "Name: value" header lines, an
+** empty line and the body. FAILURE is a taskip_failure (0: a response
+** came); 16 added to it says the request reached the server. A call is stepped as a driver would: each
 ** SEND takes the next attempt; a WAIT moves the clock to the wake time.
 **
 ** Checks: no crash, leak or UB; the result's kind is a known one and
-** agrees with status/curl code; the key never appears in the message,
+** agrees with status and failure; the key never appears in the message,
 ** the headers; a POST that got a response is never sent
 ** again; attempts stay within max_retries + 1; retry_after is finite.
 */
@@ -30,14 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   return 0;
 }
 
 static void fail(const char *why, const taskip_result *r) {
-  fprintf(stderr, "fuzz_digest: %s (kind %s, status %ld, curl %d, "
+  fprintf(stderr, "fuzz_digest: %s (kind %s, status %ld, failure %s, "
           "attempts %d, message '%s')\n", why, taskip_kind_name(r->kind),
-          r->status, (int)r->curl_code, r->attempts, r->message);
+          r->status, taskip_failure_name((taskip_failure)r->failure),
+          r->attempts, r->message);
   abort();
 }
 
@@ -135,18 +136,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       long status = strtol(p, &p, 10);
       long rc = strtol(p, &p, 10);
       char *nl = memchr(p, '\n', (size_t)(rec_end - p));
-      size_t n;
+      taskip_response r;
       if (status < 0 || status > 999)
         status = 0;
-      if (rc < 0 || rc > CURL_LAST)
-        rc = CURLE_RECV_ERROR;
+      if (rc < 0 || rc > 31)
+        rc = TASKIP_FAIL_LOST;
+      memset(&r, 0, sizeof r);
+      r.failure = (taskip_failure)((rc & 15) % TASKIP_FAIL_COUNT);
+      r.reached = (rc & 16) != 0;
+      r.status = status;
       p = nl != NULL ? nl + 1 : rec_end;
-      n = fuzz_headers(&p, rec_end, hs, FUZZ_MAX_HEADERS);
-      taskip_call_finish_response(call, (CURLcode)rc, status, hs, n, p,
-                                  (size_t)(rec_end - p), now);
+      r.headers = hs;
+      r.header_count = fuzz_headers(&p, rec_end, hs, FUZZ_MAX_HEADERS);
+      r.body = p;
+      r.body_len = (size_t)(rec_end - p);
+      taskip_call_digest(call, &r, now);
+      rc = r.failure;
       last_status = status;
       last_rc = (int)rc;
-      if (strcmp(req.method, "POST") == 0 && rc == CURLE_OK && status > 0)
+      if (strcmp(req.method, "POST") == 0 && rc == 0 && status > 0)
         responded_post = 1;
       p = rec_end + 1;
     }

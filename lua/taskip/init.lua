@@ -8,7 +8,9 @@
 -- Misuse (a wrong argument, a closed client) raises. Failures from the
 -- world return nil, err (see taskip.errors). The C core (taskip.core)
 -- holds the key, pins the origin, tracks the rate limit and retries;
--- this file adds JSON, query tables and error objects.
+-- this file adds JSON, query tables and error objects. Inside nginx the
+-- same core moves its bytes over cosockets instead (taskip.ngx); the
+-- option transport = "curl" | "ngx" forces a choice.
 
 local core = require "taskip.core"
 local json = require "taskip.json"
@@ -17,8 +19,8 @@ local query = require "taskip.query"
 local read = require "taskip.read"
 local resources = require "taskip.resources"
 
-local type, pairs, error, pcall, setmetatable, tostring, getenv, format =
-  type, pairs, error, pcall, setmetatable, tostring, os.getenv, string.format
+local type, pairs, error, pcall, setmetatable, tostring, getenv, format, rawget =
+  type, pairs, error, pcall, setmetatable, tostring, os.getenv, string.format, rawget
 local stderr = io.stderr
 
 local DEFAULT_BASE_URL = "https://public-api.taskip.net/api/public-v1"
@@ -43,8 +45,22 @@ local OPTIONS = {
   connect_timeout = true, max_retries = true, retry_backoff = true,
   rate_limit = true, max_wait = true, max_response_bytes = true,
   hourly_limit = true, burst_limit = true, allow_http = true,
-  debug = true,
+  debug = true, transport = true,
+  keepalive_timeout = true, keepalive_pool = true,   -- transport "ngx" only
 }
+
+-- The core that moves the bytes: libcurl (blocking) or nginx cosockets.
+-- Default: "ngx" inside nginx's lua module, else "curl".
+local function transport_of(opts)
+  local t = opts.transport
+  if t == nil then
+    local ngx = rawget(_G, "ngx")
+    t = type(ngx) == "table" and type(ngx.socket) == "table" and "ngx" or "curl"
+  end
+  if t == "curl" then return core, t end
+  if t == "ngx" then return require "taskip.ngx", t end
+  error("taskip.new: option 'transport' must be \"curl\" or \"ngx\"", 3)
+end
 
 local Client = { __name = "taskip.client" }
 Client.__index = Client
@@ -74,16 +90,19 @@ function M.new(opts)
   if debug ~= nil and type(debug) ~= "boolean" and type(debug) ~= "function" then
     argerror("taskip.new", "debug", "boolean or function", debug)
   end
+  local backend, transport = transport_of(opts)
   local cfg = {}
   for k, v in pairs(opts) do cfg[k] = v end
+  cfg.transport = nil
   cfg.base_url = opts.base_url or env("TASKIP_BASE_URL") or DEFAULT_BASE_URL
-  cfg.cafile = opts.cafile or env("TASKIP_CAFILE")
+  -- nginx trusts what lua_ssl_trusted_certificate names, nothing else
+  if transport == "curl" then cfg.cafile = opts.cafile or env("TASKIP_CAFILE") end
   cfg.debug = debug ~= nil and debug ~= false
-  local ok, handle = pcall(core.new, cfg)
+  local ok, handle = pcall(backend.new, cfg)
   cfg.secret_key = nil
   if not ok then error(handle, 2) end
   return setmetatable({ _core = handle, _debug = debug,
-    base_url = cfg.base_url }, Client)
+    base_url = cfg.base_url, transport = transport }, Client)
 end
 
 local function emit_trace(sink, trace)

@@ -1,0 +1,96 @@
+-- One nginx worker, many API calls in flight: slow calls and rate-limit
+-- waits yield to other requests (cosockets, ngx.sleep), concurrent
+-- calls overlap, and connections come back from the keepalive pool.
+-- Connections are counted by the emulator; times by nginx and curl.
+local env = require "support.env"
+local nginx = require "support.nginx"
+local cjson = require "cjson"
+
+local function by_name(m)
+  return (m.url:gsub("//127%.0%.0%.1:", "//localhost:"))
+end
+
+describe("taskip in one nginx worker", function()
+  local m, tight, srv, bundle
+
+  local function run(name, query)
+    local body, status = srv:get("/run/" .. name .. (query and "?" .. query or ""))
+    assert.equal(200, status, body)
+    return cjson.decode(body)
+  end
+
+  setup(function()
+    m = env.mock()
+    tight = env.mock { limit = 1, window = 2 }   -- the 2nd call waits for the reset
+    bundle = os.tmpname()
+    env.write(bundle, env.read(m.cafile) .. env.read(tight.cafile))
+    srv = nginx.start {
+      trusted = bundle,
+      env = { TASKIP_SECRET_KEY = env.KEY, TASKIP_BASE_URL = by_name(m),
+        TEST_TIGHT_URL = by_name(tight) },
+      server = [[location /run/ { content_by_lua_block { require("support.ngx_app").run() } }]],
+    }
+  end)
+
+  teardown(function()
+    if srv then srv:stop() end
+    m:stop()
+    tight:stop()
+    os.remove(bundle)
+  end)
+
+  before_each(function() m:reset() end)
+
+  it("reuses one pooled connection across nginx requests", function()
+    for _ = 1, 6 do assert.is_true(run("get").ok) end
+    local stats = m:stats()
+    assert.equal(6, stats.total_requests)
+    assert.equal(1, stats.connections)
+  end)
+
+  it("answers a request without I/O in under 100 ms while a 1.5 s call and a rate-limit wait run",
+    function()
+      m:faults { slow_ms = 1500 }
+      local slow_done = srv:spawn("/run/slow")
+      local wait_done = srv:spawn("/run/wait")
+      os.execute("sleep 0.5")
+      local pings = {}
+      for i = 1, 5 do
+        local body, status, secs = srv:get("/run/ping")
+        assert.equal(200, status)
+        pings[i] = { at = cjson.decode(body).at, secs = secs }
+      end
+      local slow = cjson.decode((slow_done()))
+      local wait = cjson.decode((wait_done()))
+      assert.is_true(slow.ok)
+      assert.is_true(wait.ok, wait.err and wait.err.text)
+      local slow_s, wait_s = slow.finished - slow.started, wait.finished - wait.started
+      assert.is_true(slow_s >= 1.5, "the slow call took " .. slow_s .. " s")
+      assert.is_true(wait_s >= 0.5, "the rate-limit wait took " .. wait_s .. " s")
+      local lo, hi = math.huge, 0
+      for _, p in ipairs(pings) do
+        lo, hi = math.min(lo, p.secs), math.max(hi, p.secs)
+        assert.is_true(p.at > slow.started and p.at < slow.finished, "ping outside the slow call")
+        assert.is_true(p.at > wait.started and p.at < wait.finished, "ping outside the wait")
+        assert.is_true(p.secs < 0.1, "a ping took " .. p.secs .. " s")
+      end
+      print(string.format("\n  ngx: pings %.1f-%.1f ms during a %.2f s call and a %.2f s wait",
+        lo * 1000, hi * 1000, slow_s, wait_s))
+    end)
+
+  it("overlaps 5 slow calls of one request, then reuses their 5 pooled connections", function()
+    m:faults { slow_ms = 1000 }
+    local r = run("overlap", "n=5")
+    local took = r.finished - r.started
+    assert.equal(5, r.ok)
+    assert.is_true(took >= 1.0 and took < 1.8 * env.SLOW, "5 calls of 1 s took " .. took .. " s")
+    assert.equal(5, m:stats().connections)
+    r = run("overlap", "n=5")
+    assert.equal(5, r.ok)
+    local stats = m:stats()
+    assert.equal(10, stats.total_requests)
+    assert.equal(5, stats.connections)
+    print(string.format("\n  ngx: 5 calls of 1 s in %.2f s; 10 calls on %d connections",
+      took, stats.connections))
+  end)
+end)

@@ -7,7 +7,8 @@ set -eu
 PACKAGES="gcc make pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev \
 lua-cjson lua-busted lua-check luarocks libmicrohttpd-dev libgnutls28-dev \
 liburiparser-dev \
-openssl curl ca-certificates clang libclang-rt-14-dev valgrind"
+openssl curl ca-certificates clang libclang-rt-14-dev valgrind \
+nginx-light libnginx-mod-http-lua lua-resty-core luajit2 libluajit2-5.1-dev"
 [ $# -gt 0 ] && PACKAGES="$*"
 
 missing=""

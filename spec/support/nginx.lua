@@ -8,6 +8,7 @@
 --     env = { TASKIP_SECRET_KEY = key },    -- nginx's environment + env directives
 --     http = "lua_shared_dict d 1m;",        -- more http-level directives
 --     server = "location /a { content_by_lua_block { ... } }",
+--     lua_path = "/dir/?.lua;",              -- searched before the worktree
 --   }
 --   srv.url                                 -- http://127.0.0.1:PORT
 --   srv:get("/a")                           --> body, status, seconds (curl)
@@ -76,7 +77,7 @@ http {
   fastcgi_temp_path tmp/fastcgi;
   uwsgi_temp_path tmp/uwsgi;
   scgi_temp_path tmp/scgi;
-  lua_package_path "${root}/lua/?.lua;${root}/lua/?/init.lua;${root}/spec/?.lua;${lualib}";
+  lua_package_path "${lua_path}${root}/lua/?.lua;${root}/lua/?/init.lua;${root}/spec/?.lua;${lualib}";
   lua_package_cpath "${cpath}/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so";
   ${trust}
   lua_ssl_verify_depth 2;
@@ -89,7 +90,7 @@ http {
 ]]
 
 local function render(vars)
-  return (CONF:gsub("%${(%w+)}", function(k) return assert(vars[k], k) end))
+  return (CONF:gsub("%${([%w_]+)}", function(k) return assert(vars[k], k) end))
 end
 
 local Server = {}
@@ -113,6 +114,7 @@ function M.start(opts)
     trust = opts.trusted and ("lua_ssl_trusted_certificate " .. opts.trusted .. ";") or "",
     http = opts.http or "", server = opts.server or "",
     lualib = "/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua",
+    lua_path = opts.lua_path or "",
   }
   local last
   for _ = 1, 8 do

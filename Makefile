@@ -209,6 +209,24 @@ canary: deps all
 .PHONY: load canary
 # }====================================================
 
+# {==================================================== core unit tests
+#   build/core-test   the C core alone (spec/c/core_test.c): plans
+#                     attempts and plays the transport by hand. Links the
+#                     core's objects, uriparser and libm only: no libcurl,
+#                     no Lua (spec/unit/core_c_spec.lua runs it and checks
+#                     that; scripts/ctests.sh runs it under valgrind/ASan)
+CORE_TEST = $(B)/core-test
+
+all: $(CORE_TEST)
+
+$(B)/obj/core_test.o: spec/c/core_test.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+$(CORE_TEST): $(B)/obj/core_test.o $(CORE_OBJS)
+	$(CC) -o $@ $^ $(URI_LIBS) -lm $(LDFLAGS)
+# }====================================================
+
 # {==================================================================
 # Sanitizers, valgrind and fuzzing (clang, libclang-rt-14-dev, valgrind)
 #

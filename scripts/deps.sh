@@ -2,12 +2,15 @@
 # Installs the Debian packages taskip needs to build, test and demo, or
 # the packages named as arguments (scripts/bench-deps.sh uses that).
 # As root it runs apt-get itself; otherwise it prints the exact command.
+# Lua 5.3, 5.1 and LuaJIT are for the module's specs on each; luajit2,
+# not luajit, which would remove nginx's lua module (make bench).
 set -eu
 
 PACKAGES="gcc make pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev \
 lua-cjson lua-busted lua-check luarocks libmicrohttpd-dev libgnutls28-dev \
 liburiparser-dev \
-openssl curl ca-certificates clang libclang-rt-14-dev valgrind"
+openssl curl ca-certificates clang libclang-rt-14-dev valgrind \
+lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit2 libluajit2-5.1-dev"
 [ $# -gt 0 ] && PACKAGES="$*"
 
 missing=""

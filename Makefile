@@ -2,14 +2,30 @@
 #
 #   make            build everything into build/
 #   make test       install missing packages (as root), build, lint, run specs
+#                   (on 5.4; the unit specs also on 5.3, 5.1 and LuaJIT)
 #   make demo       build, start the emulator, run an example against it
 #   make install    PREFIX=/usr/local (honours DESTDIR)
+#   make LUA=luajit install    the module alone for another Lua (below)
 
 PREFIX ?= /usr/local
-LUA_VERSION ?= 5.4
-LUA ?= lua$(LUA_VERSION)
-LUA_PC ?= lua$(LUA_VERSION)
 PKG_CONFIG ?= pkg-config
+
+# Which Lua: LUA=lua5.4 (the default), lua5.3, lua5.1 or luajit. Its ABI
+# version (5.1 for LuaJIT), pkg-config name and install dirs follow.
+# Every Lua gets the module: the facade's files and taskip/core.so, built
+# into build/<lua>/ for a Lua other than 5.4. The host, taskip-run,
+# taskip-mock and the emulator are Lua 5.4 only.
+LUA ?= lua5.4
+ifeq ($(filter lua5.1 lua5.3 lua5.4 luajit,$(LUA)),)
+$(error LUA must be lua5.4, lua5.3, lua5.1 or luajit, not '$(LUA)')
+endif
+LUA_VERSION = $(if $(filter luajit,$(LUA)),5.1,$(LUA:lua%=%))
+LUA_PC = $(LUA)
+ifeq ($(LUA),lua5.4)
+B = build
+else
+B = build/$(LUA)
+endif
 
 LUA_MODULE_DIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
 LUA_CMODULE_DIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
@@ -35,7 +51,6 @@ ALL_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	-DTASKIP_LUA_MODULE_DIR='"$(LUA_MODULE_DIR)"' \
 	-DTASKIP_LUA_CMODULE_DIR='"$(LUA_CMODULE_DIR)"'
 
-B = build
 # The core: no I/O, no curl, no Lua (tested alone by build/core-test).
 CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
 	src/digest.c src/client.c
@@ -61,14 +76,22 @@ HOST_DRIVER = $(B)/host-driver
 EMBED_BIN = $(B)/embed-game-loop
 HOST_LINK = $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) -lm $(LDFLAGS)
 LUA_FILES = $(shell find lua -name '*.lua' | sort)
+# What the module alone installs (the rockspec's list): not the emulator.
+MODULE_LUA_FILES = $(filter-out lua/taskip/mock.lua lua/taskip/mock/%,$(LUA_FILES))
 
-all: $(CORE_MODULE) $(EMULATOR_MODULE) $(MOCK_BIN) $(HOST_LIB) $(RUN_BIN) \
+all: module
+module: $(CORE_MODULE)
+ifeq ($(LUA),lua5.4)
+all: $(EMULATOR_MODULE) $(MOCK_BIN) $(HOST_LIB) $(RUN_BIN) \
 	$(HOST_DRIVER) $(EMBED_BIN)
+endif
 
 $(B)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@
 
+# No liblua here: a module takes the Lua API from the interpreter that
+# loads it (and one .so must not carry a second Lua).
 $(CORE_MODULE): $(B)/obj/ltaskip.o $(B)/obj/lresult.o $(B)/obj/lintegers.o \
 	$(CORE_OBJS) $(CURL_OBJS)
 	@mkdir -p $(dir $@)
@@ -112,8 +135,19 @@ DEV_PATH = LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' \
 deps:
 	@sh scripts/deps.sh
 
-test: deps all
+# The module for the other Luas, each into build/<lua>/; make test runs
+# the unit specs on each of them too (scripts/test-luas.sh).
+OTHER_LUAS = lua5.3 lua5.1 luajit
+
+luas:
+	@for l in $(OTHER_LUAS); do \
+		$(MAKE) -s --no-print-directory LUA=$$l B=$(B)/$$l module || exit 1; done
+
+test: deps all luas
 	@$(DEV_PATH) bash scripts/test.sh $(ARGS)
+
+test-luas: deps luas
+	@bash scripts/test-luas.sh $(OTHER_LUAS)
 
 lint:
 	luacheck lua spec examples scripts
@@ -124,21 +158,28 @@ docs: $(CORE_MODULE)
 demo: deps all
 	@$(DEV_PATH) sh scripts/demo.sh
 
+# Lua 5.4 gets everything; another Lua the module alone.
+INSTALL_LUA_FILES = $(if $(filter lua5.4,$(LUA)),$(LUA_FILES),$(MODULE_LUA_FILES))
+
 install: all
-	install -d $(DESTDIR)$(LUA_CMODULE_DIR)/taskip $(DESTDIR)$(BINDIR)
-	for f in $(LUA_FILES); do \
+	install -d $(DESTDIR)$(LUA_CMODULE_DIR)/taskip
+	for f in $(INSTALL_LUA_FILES); do \
 		install -D -m 644 $$f $(DESTDIR)$(LUA_MODULE_DIR)/$${f#lua/}; done
-	install -m 755 $(CORE_MODULE) $(EMULATOR_MODULE) \
-		$(DESTDIR)$(LUA_CMODULE_DIR)/taskip/
+	install -m 755 $(CORE_MODULE) $(DESTDIR)$(LUA_CMODULE_DIR)/taskip/
+ifeq ($(LUA),lua5.4)
+	install -m 755 $(EMULATOR_MODULE) $(DESTDIR)$(LUA_CMODULE_DIR)/taskip/
+	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(MOCK_BIN) $(RUN_BIN) $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/taskip
 	install -m 644 $(HOST_LIB) $(DESTDIR)$(LIBDIR)/
-	install -m 644 src/taskip_host.h src/taskip.h $(DESTDIR)$(INCLUDEDIR)/taskip/
+	install -m 644 src/taskip_host.h src/taskip.h src/transport.h \
+		$(DESTDIR)$(INCLUDEDIR)/taskip/
+endif
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps test lint docs demo install clean
+.PHONY: all module luas deps test test-luas lint docs demo install clean
 
 # {==================================================== benchmarks
 #   make bench          the timed runs (a few minutes): prints the table
@@ -190,7 +231,9 @@ LOAD_DRIVER = $(B)/load-driver
 LOAD_SCRIPTS ?= 1000
 LOAD_CALLS ?= 10
 
+ifeq ($(LUA),lua5.4)
 all: $(LOAD_DRIVER)
+endif
 
 $(B)/obj/load_driver.o: spec/c/load_driver.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
@@ -207,6 +250,24 @@ canary: deps all
 	@$(DEV_PATH) bash scripts/canary.sh
 
 .PHONY: load canary
+# }====================================================
+
+# {==================================================== core unit tests
+#   build/core-test   the C core alone (spec/c/core_test.c): plans
+#                     attempts and plays the transport by hand. Links the
+#                     core's objects, uriparser and libm only: no libcurl,
+#                     no Lua (spec/unit/core_c_spec.lua runs it and checks
+#                     that; scripts/ctests.sh runs it under valgrind/ASan)
+CORE_TEST = $(B)/core-test
+
+all: $(CORE_TEST)
+
+$(B)/obj/core_test.o: spec/c/core_test.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+$(CORE_TEST): $(B)/obj/core_test.o $(CORE_OBJS)
+	$(CC) -o $@ $^ $(URI_LIBS) -lm $(LDFLAGS)
 # }====================================================
 
 # {==================================================================

@@ -461,8 +461,10 @@ void taskip_call_digest(taskip_call *call, const taskip_response *in,
   r->retry_after = -1;
   r->message[0] = '\0';
   r->body_len = f == TASKIP_FAIL_NONE ? in->body_len : 0;
-  r->body = malloc(r->body_len + 1);
-  if (r->body != NULL) {
+  if (in->body_given != NULL) {
+    r->body = in->body_given;
+    r->body[r->body_len] = '\0';
+  } else if ((r->body = malloc(r->body_len + 1)) != NULL) {
     if (r->body_len > 0)
       memcpy(r->body, in->body, r->body_len);
     r->body[r->body_len] = '\0';

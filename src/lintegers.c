@@ -6,6 +6,10 @@
 ** ("/contact/124", not "/contact/124.0"). Walking a decoded page in Lua
 ** cost as much as decoding it; this walk is the same rule in C. Shared
 ** by the binding (ltaskip.c) and the script host (hostcore.c).
+**
+** Lua 5.3 converts as 5.4 does. Lua 5.1 and LuaJIT have no integer
+** subtype (and print 124.0 as 124): there it returns its argument as it
+** is, and taskip.query.number formats ids for paths.
 */
 #include <lauxlib.h>
 

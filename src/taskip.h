@@ -198,6 +198,9 @@ typedef struct taskip_response {
   size_t header_count;
   const char *body;
   size_t body_len;
+  char *body_given;           /* or: a malloc'd body with room for a NUL
+                                 after body_len bytes, which the core
+                                 takes over instead of copying body */
 } taskip_response;
 
 /* Digests the attempt step() handed out (copies what it keeps). */

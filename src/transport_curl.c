@@ -291,6 +291,8 @@ void tcurl_finish(tcurl_attempt *t, CURL *h, CURLcode rc) {
   r.detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
   r.body = t->in != NULL ? t->in : "";
   r.body_len = t->in_len;
+  r.body_given = t->in;       /* on_write keeps a spare byte */
+  t->in = NULL;
   wipe_slist(t->headers);     /* the request is over: the key's copy goes */
   t->headers = NULL;
   taskip_call_digest(t->call, &r, taskip_now());

@@ -149,8 +149,9 @@ local function finish(r, raw)
   }
 end
 
--- Sends one request. Misuse raises at the caller's line: public methods
--- tail-call this (up = 0); generated methods call it with up = 1.
+-- Sends one request. Misuse raises at the caller's line: every method
+-- calls this with up = 1, never as a tail call (Lua 5.1 would put a
+-- "(tail call)" frame where the caller was and lose its line).
 local function call(self, fname, method, path, opts, up)
   local level = 2 + (up or 0)
   if type(method) ~= "string" then argerror(fname, "method", "string", method, level + 1) end
@@ -176,17 +177,20 @@ end
 function Client:request(method, path, opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then argerror("request", "options", "table", opts) end
-  return call(self, "request", method, path, opts)
+  local v, meta = call(self, "request", method, path, opts, 1)
+  return v, meta
 end
 
 function Client:get(path, q)
-  return call(self, "get", "GET", path, { query = q })
+  local v, meta = call(self, "get", "GET", path, { query = q }, 1)
+  return v, meta
 end
 
 local function with_body(method)
   local fname = method:lower()
   return function(self, path, body, q)
-    return call(self, fname, method, path, { body = body, query = q })
+    local v, meta = call(self, fname, method, path, { body = body, query = q }, 1)
+    return v, meta
   end
 end
 

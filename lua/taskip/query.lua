@@ -13,7 +13,9 @@ local concat, sort = table.concat, table.sort
 local pairs, ipairs, type, tostring, error, next =
   pairs, ipairs, type, tostring, error, next
 local format = string.format
-local tointeger = math.tointeger or function(n)
+-- math.tointeger is 5.3+; 5.1 and LuaJIT have no integer subtype, and
+-- there "%d" takes a float with no fraction.
+local tointeger = math.tointeger or function(n)  -- luacheck: ignore 143
   if n == math.floor(n) and n > -2^53 and n < 2^53 then return n end
 end
 

@@ -19,7 +19,8 @@ local query = require "taskip.query"
 local type, error, format, concat, setmetatable, rawset, ipairs =
   type, error, string.format, table.concat, setmetatable, rawset, ipairs
 local escape, number = core.escape, query.number
-local unpack = table.unpack or unpack  -- luacheck: globals unpack
+-- table.unpack is 5.2+, unpack 5.1 and LuaJIT.
+local unpack = table.unpack or unpack  -- luacheck: ignore 113 143
 
 local M = {}
 

@@ -17,6 +17,16 @@ describe("taskip.query", function()
       query.encode { a = true, b = false, id = 124.0, x = 0.5 })
   end)
 
+  it("writes integral numbers in full on every Lua, not as 1.2345678901234e+14", function()
+    assert.equal("123456789012345", query.number(123456789012345))
+    assert.equal("9007199254740992", query.number(2 ^ 53))
+    assert.equal("-7", query.number(-7.0))
+    assert.equal("0", query.number(-0.0))
+    assert.equal("0.5", query.number(0.5))
+    assert.equal(1e300, tonumber(query.number(1e300)))   -- real values round-trip
+    assert.equal("id=123456789012345", query.encode { id = 123456789012345.0 })
+  end)
+
   it("gives nil for no query", function()
     assert.is_nil(query.encode(nil))
     assert.is_nil(query.encode({}))

@@ -12,9 +12,8 @@ liburiparser-dev \
 openssl curl ca-certificates clang libclang-rt-14-dev valgrind \
 lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit2 libluajit2-5.1-dev"
 [ $# -gt 0 ] && PACKAGES="$*"
-# nginx with its lua module, resty.core and LuaJIT: the OpenResty specs
-[ $# -gt 0 ] || PACKAGES="$PACKAGES nginx-light libnginx-mod-http-lua \
-lua-resty-core luajit2 libluajit2-5.1-dev"
+# nginx with its lua module and resty.core (on luajit2): the OpenResty specs
+[ $# -gt 0 ] || PACKAGES="$PACKAGES nginx-light libnginx-mod-http-lua lua-resty-core"
 
 missing=""
 for p in $PACKAGES; do

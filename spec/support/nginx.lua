@@ -77,7 +77,7 @@ http {
   fastcgi_temp_path tmp/fastcgi;
   uwsgi_temp_path tmp/uwsgi;
   scgi_temp_path tmp/scgi;
-  lua_package_path "${lua_path}${root}/lua/?.lua;${root}/lua/?/init.lua;${root}/spec/?.lua;${lualib}";
+  lua_package_path "${lua_path}${root}/lua/?.lua;${root}/lua/?/init.lua;${spec}${lualib}";
   lua_package_cpath "${cpath}/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so";
   ${trust}
   lua_ssl_verify_depth 2;
@@ -116,6 +116,7 @@ function M.start(opts)
     lualib = "/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua",
     lua_path = opts.lua_path or "",
   }
+  vars.spec = vars.root .. "/spec/?.lua;"
   local last
   for _ = 1, 8 do
     vars.port = tostring(math.random(20000, 60000))

@@ -197,6 +197,21 @@ function S.overlap()
   return { ok = ok, n = n, started = t0, finished = t1 }
 end
 
+--- The taskip.core contract (spec/contract/core_contract.lua) against
+--- taskip.ngx, with the key from TEST_KEY: this server must not have
+--- TASKIP_SECRET_KEY, which a case expects to be missing.
+function S.contract()
+  local contract = require "contract.core_contract"
+  local core = require "taskip.ngx"
+  local c = core.new { secret_key = os.getenv("TEST_KEY"), retry_backoff = 0.01,
+    base_url = os.getenv("TASKIP_BASE_URL") }
+  local out = {}
+  for name, ok, why in contract.run(core, c) do
+    out[#out + 1] = { name = name, ok = ok, why = why and tostring(why) }
+  end
+  return out
+end
+
 --- No I/O: answers at once with the time it ran.
 function S.ping()
   return { at = now() }

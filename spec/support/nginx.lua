@@ -111,12 +111,19 @@ function M.start(opts)
   local vars = {
     modules = modules, env = table.concat(envs, "\n"),
     root = env.sh("pwd"):gsub("%s+$", ""), cpath = M.luajit_cpath(),
-    trust = opts.trusted and ("lua_ssl_trusted_certificate " .. opts.trusted .. ";") or "",
+    trust = "",
     http = opts.http or "", server = opts.server or "",
     lualib = "/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua",
     lua_path = opts.lua_path or "",
   }
   vars.spec = vars.root .. "/spec/?.lua;"
+  if opts.trusted then
+    -- a copy the worker can read too: with init_worker_by_lua* it loads
+    -- the file again, as nobody
+    env.write(dir .. "/conf/trusted.pem", assert(env.read(opts.trusted)))
+    assert(os.execute("chmod 644 " .. dir .. "/conf/trusted.pem"))
+    vars.trust = "lua_ssl_trusted_certificate " .. dir .. "/conf/trusted.pem;"
+  end
   local last
   for _ = 1, 8 do
     vars.port = tostring(math.random(20000, 60000))

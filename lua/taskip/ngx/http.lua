@@ -130,9 +130,8 @@ function M.exchange(a, key_line, opts)
   local rd = wire.reader(sock, deadline)
   local res, kind, detail = wire.response(rd, a.method, a.max_response_bytes)
   if not res then return fail(sock, kind, true, detail) end
-  if res.reusable then
-    sock:setkeepalive(floor(opts.keepalive_timeout * 1000), opts.pool_size)
-  else
+  if not (res.reusable
+      and sock:setkeepalive(floor(opts.keepalive_timeout * 1000), opts.pool_size)) then
     sock:close()
   end
   res.reused = reused

@@ -103,10 +103,10 @@ function M.start(opts)
   local dir = env.tmpdir()
   assert(os.execute("mkdir -p " .. dir .. "/conf " .. dir .. "/logs " .. dir .. "/tmp"
     .. " && chmod 755 " .. dir))
-  local envs, assigns = {}, {}
+  local envs, exports = {}, {}
   for k, v in pairs(opts.env or {}) do
     envs[#envs + 1] = "env " .. k .. ";"
-    assigns[#assigns + 1] = k .. "=" .. env.quote(v)
+    exports[#exports + 1] = "export " .. k .. "=" .. env.quote(v) .. "\n"
   end
   local vars = {
     modules = modules, env = table.concat(envs, "\n"),
@@ -128,9 +128,15 @@ function M.start(opts)
   for _ = 1, 8 do
     vars.port = tostring(math.random(20000, 60000))
     env.write(dir .. "/conf/nginx.conf", render(vars))
-    local out, code = env.sh("env -u LUA_PATH -u LUA_CPATH -u LUA_INIT "
-      .. table.concat(assigns, " ") .. " nginx -p " .. dir
-      .. " -c conf/nginx.conf -e logs/error.log")
+    -- The values (the test key among them) reach nginx's environment
+    -- through a 0600 file the shell reads and removes: never on a
+    -- command line, where ps would show them.
+    local file = os.tmpname()
+    env.write(file, table.concat(exports))
+    local out, code = env.sh("env -u LUA_PATH -u LUA_CPATH -u LUA_INIT sh -c"
+      .. " '. \"$0\"; rm -f \"$0\"; exec nginx -p \"$1\" -c conf/nginx.conf -e logs/error.log' "
+      .. env.quote(file) .. " " .. env.quote(dir))
+    os.remove(file)
     if code == 0 then
       local srv = setmetatable({ dir = dir, port = tonumber(vars.port),
         url = "http://127.0.0.1:" .. vars.port }, Server)

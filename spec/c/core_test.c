@@ -9,9 +9,7 @@
 **   build/core-test [SUBSTRING]   (only the tests whose name holds it)
 **
 ** Prints "ok   NAME" or "FAIL NAME: WHY" per test, then
-** "core_test: N passed, N failed"; exit status 1 on any failure. Tests
-** of known core bugs (see "KNOWN CORE BUGS" below) print
-** "known NAME: WHY" and are not counted until fixed.
+** "core_test: N passed, N failed"; exit status 1 on any failure.
 ** Run by spec/unit/core_c_spec.lua and scripts/ctests.sh (valgrind,
 ** ASan).
 */
@@ -1158,25 +1156,17 @@ done:
 
 /* }======================================================= */
 
-/* {======================================================= known bugs */
+/* {======================================================= found bugs */
+
+/* Bugs these tests found in the core, kept as regressions. */
 
 /*
-** KNOWN CORE BUGS. These tests state what the core should do and does
-** not yet; they run, but a failure is printed as "known NAME: ..." and
-** not counted (the fix belongs in src/, owned elsewhere). Once a fix
-** lands they print "ok" and say so: move them to tests[] then.
+** client.c, describe_failure: the transport's detail was cut to the
+** 256-byte message before it was scrubbed, so a key straddling the cut
+** left its first bytes. Detail = 240 x's + the key + " tail": no part of
+** the key may be in the message.
 */
-
-/*
-** CORE BUG (client.c, describe_failure): the transport's detail is
-** copied into the 256-byte message with snprintf and only then
-** scrubbed, so a key that straddles the cut is not found and its
-** first bytes stay. Input: failure PROTOCOL with detail = 240 x's +
-** the key + " tail". Expected: no part of the key in the message.
-** Actual: the message ends "xxx...test-key-not-a-" (15 of its 21
-** bytes). Fix: scrub a copy of the detail before it is truncated.
-*/
-static void bug_key_prefix_in_truncated_detail(void) {
+static void test_key_prefix_in_truncated_detail(void) {
   char detail[600], prefix[16];
   taskip_client *c = default_client();
   taskip_call *call = call_of(c, "GET", "/contact", NULL, NULL);
@@ -1200,13 +1190,11 @@ done:
 }
 
 /*
-** CORE BUG (client.c, keep_header): header values are scrubbed, header
-** names are not (they become the keys of the Lua headers table, so a
-** sandboxed script sees them). Input: a 200 with the header
-** "X-Echo-test-key-not-a-secret: 1". Expected: the kept name does not
-** hold the key. Actual: the name is "x-echo-test-key-not-a-secret".
+** client.c, keep_header: header names were not scrubbed, only values
+** (names become keys of the Lua headers table, which scripts see). A
+** header "X-Echo-<key>: 1" must not keep the key in its name.
 */
-static void bug_key_in_header_name(void) {
+static void test_key_in_header_name(void) {
   static const char *const kv[] = {"X-Echo-" KEY, "1", NULL};
   taskip_client *c = default_client();
   taskip_call *call = call_of(c, "GET", "/contact", NULL, NULL);
@@ -1224,15 +1212,11 @@ done:
 }
 
 /*
-** CORE BUG (origin.c, is_loopback): "loopback" is any host that starts
-** with "127.", so a DNS name such as 127.0.0.1.evil.example passes and
-** allow_http sends the key in clear text to wherever it resolves.
-** Input: base_url "http://127.0.0.1.evil.example/x" (also
-** "http://127.evil.example/x") with allow_http = 1. Expected: refused,
-** as "http://localhost.evil.example/x" is. Actual: accepted. Fix: take
-** 127.0.0.0/8 only as an IPv4 literal (uriparser's hostData.ip4).
+** origin.c, is_loopback: any host starting with "127." passed, so with
+** allow_http a DNS name such as 127.0.0.1.evil.example got the key in
+** clear text. Only an IPv4 literal in 127.0.0.0/8 is loopback.
 */
-static void bug_http_to_127_prefixed_name(void) {
+static void test_http_to_127_prefixed_name(void) {
   static const char *const names[] = {
     "http://127.0.0.1.evil.example/x", "http://127.evil.example/x"
   };
@@ -1488,17 +1472,14 @@ static const test tests[] = {
   T(http_date_forms),
   T(http_date_garbage),
   T(retry_after_values),
-};
-
-static const test known_bugs[] = {
-  {"key_prefix_in_truncated_detail", bug_key_prefix_in_truncated_detail},
-  {"key_in_header_name", bug_key_in_header_name},
-  {"http_to_127_prefixed_name", bug_http_to_127_prefixed_name},
+  T(key_prefix_in_truncated_detail),
+  T(key_in_header_name),
+  T(http_to_127_prefixed_name),
 };
 
 int main(int argc, char **argv) {
   size_t i;
-  int passed = 0, failed = 0, known = 0;
+  int passed = 0, failed = 0;
   for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
     if (argc > 1 && strstr(tests[i].name, argv[1]) == NULL)
       continue;
@@ -1513,25 +1494,6 @@ int main(int argc, char **argv) {
       printf("ok   %s\n", tests[i].name);
     }
   }
-  for (i = 0; i < sizeof(known_bugs) / sizeof(known_bugs[0]); i++) {
-    if (argc > 1 && strstr(known_bugs[i].name, argv[1]) == NULL)
-      continue;
-    cur_failed = 0;
-    why[0] = '\0';
-    known_bugs[i].fn();
-    if (cur_failed) {
-      known++;
-      printf("known %s: %s (known core bug, not counted)\n",
-             known_bugs[i].name, why);
-    } else {
-      passed++;
-      printf("ok   %s (a known core bug is fixed: move it to tests[])\n",
-             known_bugs[i].name);
-    }
-  }
-  if (known > 0)
-    printf("core_test: %d known core bug(s), see the comments in "
-           "spec/c/core_test.c\n", known);
   printf("core_test: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

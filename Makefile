@@ -257,10 +257,13 @@ canary: deps all
 #                     attempts and plays the transport by hand. Links the
 #                     core's objects, uriparser and libm only: no libcurl,
 #                     no Lua (spec/unit/core_c_spec.lua runs it and checks
-#                     that; scripts/ctests.sh runs it under valgrind/ASan)
+#                     that; scripts/ctests.sh runs it under valgrind/ASan).
+#                     It needs no Lua, so it is built once, with lua5.4.
 CORE_TEST = $(B)/core-test
 
+ifeq ($(LUA),lua5.4)
 all: $(CORE_TEST)
+endif
 
 $(B)/obj/core_test.o: spec/c/core_test.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)

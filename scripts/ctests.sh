@@ -7,6 +7,7 @@
 #
 # ERR is the exit status CHECK uses for a finding; any run that ends
 # with it (or a bad status of its own) fails this script. It runs:
+#   - core-test: the core's own unit tests, no network (exit 0 expected);
 #   - taskip-mock: start, serve, stop with SIGTERM (exit 0 expected);
 #   - host-driver over every spec/attacks script in ONE host per group
 #     (as the host specs group them), a benign script last, which must
@@ -101,6 +102,13 @@ stop_mock() {
   if [ "$st" = 0 ]; then ok "taskip-mock $name: start, serve, stop"
   else bad "taskip-mock $name: exit status $st after SIGTERM" "$tmp/$name.err"; fi
 }
+
+# The core alone (spec/c/core_test.c): no emulator, no network.
+log=$tmp/core-test
+if run "core-test" "$log" "$B/core-test"; then
+  if [ "$rc" = 0 ]; then ok "core-test: $(grep -a '^core_test: .* passed' "$log" | tail -n 1)"
+  else bad "core-test: exit status $rc" "$log"; fi
+fi
 
 start_mock main || exit 1
 MAIN_URL=$URL MAIN_CA=$CA MAIN_PID=$MPID

@@ -356,6 +356,8 @@ static int keep_header(taskip_call *call, size_t i, const char *name,
   }
   for (p = r->headers[i].name; *p; p++)
     *p = (char)tolower((unsigned char)*p);
+  taskip_secret_scrub(call->client->secret, r->headers[i].name,
+                      strlen(r->headers[i].name));
   taskip_secret_scrub(call->client->secret, r->headers[i].value,
                       strlen(r->headers[i].value));
   r->header_count = i + 1;
@@ -388,10 +390,17 @@ static void describe_failure(taskip_call *call, const char *detail) {
     snprintf(r->message, sizeof(r->message), "server redirected to %s; "
              "not followed, the key is only sent to base_url",
              loc ? loc : "(no location)");
+  } else if (r->failure != TASKIP_FAIL_NONE && detail != NULL && *detail) {
+    /* scrubbed whole before it is cut, so no piece of the key is left */
+    char *d = dupstr(detail);
+    if (d != NULL)
+      taskip_secret_scrub(call->client->secret, d, strlen(d));
+    snprintf(r->message, sizeof(r->message), "%s",
+             d != NULL ? d : taskip_failure_name(r->failure));
+    free(d);
   } else if (r->failure != TASKIP_FAIL_NONE)
     snprintf(r->message, sizeof(r->message), "%s",
-             detail != NULL && *detail ? detail
-                                       : taskip_failure_name(r->failure));
+             taskip_failure_name(r->failure));
   else
     snprintf(r->message, sizeof(r->message), "HTTP %ld", r->status);
   taskip_secret_scrub(call->client->secret, r->message, strlen(r->message));
@@ -451,8 +460,10 @@ void taskip_call_digest(taskip_call *call, const taskip_response *in,
   taskip_result *r = &call->result;
   taskip_rate_headers rh;
   taskip_failure f;
-  if (call->state != IN_FLIGHT)
+  if (call->state != IN_FLIGHT) {
+    free(in->body_given);           /* taken over, even when unused */
     return;
+  }
   f = failure_of(call, in);
   result_clear_response(r);
   keep_headers(call, in);

@@ -3,6 +3,7 @@
 ** URL parsing is uriparser's (RFC 3986); this file only checks and
 ** joins.
 */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,13 @@ static void lower(char *s) {
     *s = (char)tolower((unsigned char)*s);
 }
 
+/* localhost, ::1, or an IPv4 literal in 127.0.0.0/8 (a name that only
+** starts with "127." may resolve anywhere). */
 static int is_loopback(const char *host) {
-  return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-         strncmp(host, "127.", 4) == 0;
+  struct in_addr a;
+  if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+    return 1;
+  return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 /* The parts of a URL, with scheme and host lowercased; a part that is

@@ -178,9 +178,10 @@ describe("taskip in nginx (transport ngx)", function()
     assert.equal(1, env.count(m, "GET /contact"))
   end)
 
-  it("keeps the key out of the client, tostring and errors", function()
+  it("keeps the key out of the client, tostring, errors and the debug trace", function()
     local r = run("key")
     assert.is_true(r.checked)
+    assert.matches("> GET /api/public-v1/no/such/route\n< 404", r.trace, 1, true)
     assert.is_false(r.found)
   end)
 

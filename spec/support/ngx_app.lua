@@ -123,10 +123,12 @@ function S.chunked()
   return { ok = v ~= nil, items = v and #v.items, err = report(not v and meta) }
 end
 
---- Where the key could show: the client's fields, tostring, errors.
+--- Where the key could show: the client's fields, tostring, errors,
+--- the debug trace.
 function S.key()
   local key = os.getenv("TASKIP_SECRET_KEY")
-  local c = client { debug = function() end }
+  local traces = {}
+  local c = client { debug = function(t) traces[#traces + 1] = t end }
   local seen = {}
   local function has(v)
     if type(v) == "string" then return v:find(key, 1, true) ~= nil end
@@ -140,8 +142,10 @@ function S.key()
   end
   local _, err = c:get("/no/such/route")
   local found = has(c) or has(tostring(c)) or has(err) or has(tostring(err))
+    or has(traces)
   c:close()
-  return { checked = err ~= nil and key ~= nil and #key > 8, found = found }
+  return { checked = err ~= nil and key ~= nil and #key > 8, found = found,
+    trace = table.concat(traces) }
 end
 
 --- A call from a timer, as the phase error suggests.

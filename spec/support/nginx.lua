@@ -141,6 +141,7 @@ function M.start(opts)
       local srv = setmetatable({ dir = dir, port = tonumber(vars.port),
         url = "http://127.0.0.1:" .. vars.port }, Server)
       srv.pid = srv:wait_pid()
+      srv:watch()
       return srv
     end
     last = out
@@ -158,6 +159,15 @@ function Server:wait_pid()
     os.execute("sleep 0.01")
   end
   error("nginx wrote no pid file")
+end
+
+-- If this process dies before stop() (a killed test run), a watcher
+-- stops nginx and removes its folder; it ends with nginx.
+function Server:watch()
+  local me = env.sh("echo $PPID"):match("%d+")
+  os.execute(string.format("sh -c 'while kill -0 %s && kill -0 %s; do sleep 1; done;"
+    .. " kill -TERM %s; sleep 1; rm -rf %s' >/dev/null 2>&1 &",
+    me, self.pid, self.pid, self.dir))
 end
 
 --- GET path with curl: body, HTTP status, total seconds.

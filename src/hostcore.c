@@ -124,10 +124,7 @@ static int client_request(lua_State *L) {
   taskip_request req;
   host_call *box;
   char msg[512];
-  req.method = luaL_checkstring(L, 2);
-  req.path = luaL_checkstring(L, 3);
-  req.query = luaL_optstring(L, 4, NULL);
-  req.body = luaL_optlstring(L, 5, NULL, &req.body_len);
+  taskip_check_request(L, &req);
   lua_settop(L, 5);
   box = lua_newuserdatauv(L, sizeof(*box), 0);          /* index 6 */
   memset(box, 0, sizeof(*box));

@@ -97,3 +97,10 @@ int taskip_lua_escape(lua_State *L) {
   free(e);
   return 1;
 }
+
+void taskip_check_request(lua_State *L, taskip_request *req) {
+  req->method = luaL_checkstring(L, 2);
+  req->path = luaL_checkstring(L, 3);
+  req->query = luaL_optstring(L, 4, NULL);
+  req->body = luaL_optlstring(L, 5, NULL, &req->body_len);
+}

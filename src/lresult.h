@@ -42,6 +42,10 @@ void taskip_create_meta(lua_State *L, const char *name,
 ** walked in place) made a Lua integer. See lintegers.c. */
 int taskip_integers(lua_State *L);
 
+/* Reads the arguments (method, path [, query [, body]]) at 2..5 of
+** client:request and client:call; the strings stay on the stack. */
+void taskip_check_request(lua_State *L, taskip_request *req);
+
 /* escape(s) -> s percent-encoded (RFC 3986 unreserved kept): the one
 ** escaping of every taskip.core (see transport.h, taskip_escape). */
 int taskip_lua_escape(lua_State *L);

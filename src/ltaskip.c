@@ -198,10 +198,7 @@ static int client_request(lua_State *L) {
   taskip_request req;
   taskip_call **box;
   char err[256];
-  req.method = luaL_checkstring(L, 2);
-  req.path = luaL_checkstring(L, 3);
-  req.query = luaL_optstring(L, 4, NULL);
-  req.body = luaL_optlstring(L, 5, NULL, &req.body_len);
+  taskip_check_request(L, &req);
   box = lua_newuserdata(L, sizeof(*box));
   *box = NULL;
   luaL_setmetatable(L, CALL_BOX_MT);
@@ -268,10 +265,7 @@ static int client_call(lua_State *L) {
   taskip_request req;
   lcall *lk;
   char err[256];
-  req.method = luaL_checkstring(L, 2);
-  req.path = luaL_checkstring(L, 3);
-  req.query = luaL_optstring(L, 4, NULL);
-  req.body = luaL_optlstring(L, 5, NULL, &req.body_len);
+  taskip_check_request(L, &req);
   lk = lua_newuserdata(L, sizeof(*lk));
   lk->call = NULL;
   lk->owner = lc;

@@ -6,18 +6,12 @@ local env = require "support.env"
 local nginx = require "support.nginx"
 local cjson = require "cjson"
 
-local function by_name(m)
-  return (m.url:gsub("//127%.0%.0%.1:", "//localhost:"))
-end
+local by_name = nginx.by_name
 
 describe("taskip in one nginx worker", function()
   local m, tight, srv, bundle
 
-  local function run(name, query)
-    local body, status = srv:get("/run/" .. name .. (query and "?" .. query or ""))
-    assert.equal(200, status, body)
-    return cjson.decode(body)
-  end
+  local function run(name, query) return srv:run(name, query) end
 
   setup(function()
     m = env.mock()

@@ -26,8 +26,14 @@
 -- LUA_PATH/LUA_CPATH are not passed on: nginx would splice them into
 -- lua_package_path's ";;".
 local env = require "support.env"
+local cjson = require "cjson"
 
 local M = {}
+
+--- An emulator's URL by host name: nginx verifies names, not IPs.
+function M.by_name(m)
+  return (m.url:gsub("//127%.0%.0%.1:", "//localhost:"))
+end
 
 local MODULES = { "/usr/share/nginx/modules", "/usr/lib/nginx/modules" }
 local LUAJIT_BUILD = "build/luajit"
@@ -176,6 +182,14 @@ function Server:get(path, max_time)
     max_time or 20, env.quote(self.url .. path)))
   local body, status, secs = out:match("^(.*)\n(%d+) ([%d.]+)$")
   return body, tonumber(status), tonumber(secs)
+end
+
+--- The JSON answer of the ngx_app handler `name` (/run/NAME?query),
+--- which must answer 200.
+function Server:run(name, query)
+  local body, status = self:get("/run/" .. name .. (query and "?" .. query or ""))
+  assert(status == 200, "GET /run/" .. name .. ": " .. tostring(status) .. " " .. tostring(body))
+  return cjson.decode(body)
 end
 
 --- Starts GET path in the background; returns a function that waits

@@ -53,7 +53,7 @@ ALL_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 
 # The core: no I/O, no curl, no Lua (tested alone by build/core-test).
 CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
-	src/digest.c src/client.c
+	src/digest.c src/client.c src/buffer.c
 # The libcurl transports: easy (blocking) and multi (non-blocking).
 CURL_SRCS = src/transport_curl.c src/transport_easy.c src/transport_multi.c
 MOCK_SRCS = $(wildcard src/mock/*.c)

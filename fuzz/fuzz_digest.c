@@ -37,7 +37,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 static void fail(const char *why, const taskip_result *r) {
   fprintf(stderr, "fuzz_digest: %s (kind %s, status %ld, failure %s, "
           "attempts %d, message '%s')\n", why, taskip_kind_name(r->kind),
-          r->status, taskip_failure_name((taskip_failure)r->failure),
+          r->status, taskip_failure_name(r->failure),
           r->attempts, r->message);
   abort();
 }

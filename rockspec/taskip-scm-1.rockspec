@@ -31,7 +31,7 @@ build = {
          sources = {
             "src/ltaskip.c", "src/lresult.c", "src/lintegers.c",
             "src/client.c", "src/secret.c", "src/ratelimit.c",
-            "src/retry.c", "src/origin.c", "src/digest.c",
+            "src/retry.c", "src/origin.c", "src/digest.c", "src/buffer.c",
             "src/transport_curl.c", "src/transport_easy.c",
             "src/transport_multi.c",
          },

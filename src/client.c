@@ -14,6 +14,7 @@
 #include <ctype.h>
 
 #include "taskip.h"
+#include "buffer.h"
 #include "secret.h"
 #include "origin.h"
 #include "ratelimit.h"
@@ -29,11 +30,6 @@ struct taskip_client {
   taskip_retry_budget budget;
   unsigned seed;                /* jitter */
 };
-
-typedef struct buffer {
-  char *data;
-  size_t len, cap;
-} buffer;
 
 typedef enum call_state { READY, IN_FLIGHT, DONE } call_state;
 
@@ -51,7 +47,7 @@ struct taskip_call {
   int retries;
   const char *lines[MAX_LINES]; /* request headers; one is the key's */
   taskip_attempt attempt;       /* handed out while IN_FLIGHT */
-  buffer trace;
+  taskip_buffer trace;
   taskip_result result;
 };
 
@@ -61,29 +57,6 @@ double taskip_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int buffer_add(buffer *b, const void *p, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    char *d;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    d = realloc(b->data, cap);
-    if (d == NULL)
-      return -1;
-    b->data = d;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-  return 0;
-}
-
-static void buffer_free(buffer *b) {
-  free(b->data);
-  memset(b, 0, sizeof(*b));
 }
 
 static char *dupstr(const char *s) {
@@ -243,7 +216,7 @@ void taskip_call_free(taskip_call *call) {
   if (call == NULL)
     return;
   result_clear_response(&call->result);
-  buffer_free(&call->trace);
+  taskip_buffer_free(&call->trace);
   free(call->url);
   free(call->body);
   free(call);
@@ -333,8 +306,8 @@ taskip_step taskip_call_step(taskip_call *call, double now,
 void taskip_call_trace(taskip_call *call, const char *prefix,
                        const char *text, size_t len) {
   size_t start = call->trace.len;
-  if (buffer_add(&call->trace, prefix, strlen(prefix)) != 0 ||
-      buffer_add(&call->trace, text, len) != 0)
+  if (taskip_buffer_add(&call->trace, prefix, strlen(prefix)) != 0 ||
+      taskip_buffer_add(&call->trace, text, len) != 0)
     return;
   taskip_secret_scrub(call->client->secret, call->trace.data + start,
                       call->trace.len - start);
@@ -413,7 +386,7 @@ static int plan_retry(taskip_call *call, const taskip_rate_headers *rh,
   const taskip_result *r = &call->result;
   long status = r->status;
   double delay;
-  if (!taskip_retryable(call->method, (taskip_failure)r->failure, status) ||
+  if (!taskip_retryable(call->method, r->failure, status) ||
       call->retries >= c->cfg.max_retries)
     return 0;
   if (status == 429 && c->cfg.rate_policy == TASKIP_RATE_ERROR)
@@ -468,7 +441,7 @@ void taskip_call_digest(taskip_call *call, const taskip_response *in,
   result_clear_response(r);
   keep_headers(call, in);
   r->status = in->status;
-  r->failure = (int)f;
+  r->failure = f;
   r->retry_after = -1;
   r->message[0] = '\0';
   r->body_len = f == TASKIP_FAIL_NONE ? in->body_len : 0;
@@ -482,7 +455,7 @@ void taskip_call_digest(taskip_call *call, const taskip_response *in,
   } else {
     r->body_len = 0;
     f = TASKIP_FAIL_OTHER;
-    r->failure = (int)f;
+    r->failure = f;
   }
   r->trace = call->trace.data;           /* all attempts so far */
   r->trace_len = call->trace.len;

@@ -88,6 +88,24 @@ double taskip_client_rate(taskip_client *c, double now,
                           struct taskip_rate_figures *budget,
                           struct taskip_rate_figures *burst);
 
+/*
+** How an attempt failed when no complete response came back. The core
+** decides from this (with `reached` and the method) whether the request
+** can be sent again; transports only translate their own codes.
+*/
+typedef enum taskip_failure {
+  TASKIP_FAIL_NONE = 0,   /* a response arrived */
+  TASKIP_FAIL_RESOLVE,    /* the host name did not resolve */
+  TASKIP_FAIL_CONNECT,    /* no connection could be made */
+  TASKIP_FAIL_TLS,        /* handshake or certificate verification */
+  TASKIP_FAIL_TIMEOUT,    /* the attempt's time ran out */
+  TASKIP_FAIL_LOST,       /* sent (maybe), then the connection failed */
+  TASKIP_FAIL_TOO_LARGE,  /* the body passed max_response_bytes */
+  TASKIP_FAIL_PROTOCOL,   /* the server's answer was not valid HTTP */
+  TASKIP_FAIL_OTHER,      /* anything else (out of memory, ...) */
+  TASKIP_FAIL_COUNT
+} taskip_failure;
+
 /* A response header; the core lowercases names it keeps. */
 typedef struct taskip_header {
   char *name;
@@ -98,7 +116,7 @@ typedef struct taskip_header {
 typedef struct taskip_result {
   taskip_kind kind;
   long status;              /* HTTP status, 0 if none arrived */
-  int failure;              /* taskip_failure of the last attempt */
+  taskip_failure failure;   /* of the last attempt; NONE: it answered */
   char message[256];        /* for failures; never holds the key */
   double retry_after;       /* seconds, < 0 when unknown */
   char *body;               /* NUL-terminated, body_len bytes */
@@ -164,24 +182,6 @@ typedef struct taskip_attempt {
 } taskip_attempt;
 
 const taskip_attempt *taskip_call_attempt(const taskip_call *call);
-
-/*
-** How an attempt failed when no complete response came back. The core
-** decides from this (with `reached` and the method) whether the request
-** can be sent again; transports only translate their own codes.
-*/
-typedef enum taskip_failure {
-  TASKIP_FAIL_NONE = 0,   /* a response arrived */
-  TASKIP_FAIL_RESOLVE,    /* the host name did not resolve */
-  TASKIP_FAIL_CONNECT,    /* no connection could be made */
-  TASKIP_FAIL_TLS,        /* handshake or certificate verification */
-  TASKIP_FAIL_TIMEOUT,    /* the attempt's time ran out */
-  TASKIP_FAIL_LOST,       /* sent (maybe), then the connection failed */
-  TASKIP_FAIL_TOO_LARGE,  /* the body passed max_response_bytes */
-  TASKIP_FAIL_PROTOCOL,   /* the server's answer was not valid HTTP */
-  TASKIP_FAIL_OTHER,      /* anything else (out of memory, ...) */
-  TASKIP_FAIL_COUNT
-} taskip_failure;
 
 /* "resolve", "connect", ...; and back (-1: unknown name). */
 const char *taskip_failure_name(taskip_failure f);

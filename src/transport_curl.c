@@ -100,9 +100,7 @@ static void wipe_slist(struct curl_slist *l) {
 void tcurl_release(tcurl_attempt *t) {
   wipe_slist(t->headers);
   t->headers = NULL;
-  free(t->in);
-  t->in = NULL;
-  t->in_len = t->in_cap = 0;
+  taskip_buffer_free(&t->in);
 }
 
 /* {------------------------------------------------ curl callbacks */
@@ -110,23 +108,12 @@ void tcurl_release(tcurl_attempt *t) {
 static size_t on_write(char *p, size_t size, size_t n, void *ud) {
   tcurl_attempt *t = ud;
   size_t len = size * n;
-  if (t->in_len + len > t->plan->max_response_bytes) {
+  if (t->in.len + len > t->plan->max_response_bytes) {
     t->too_large = 1;
     return 0;                               /* aborts the transfer */
   }
-  if (t->in_len + len + 1 > t->in_cap) {
-    size_t cap = t->in_cap ? t->in_cap : 4096;
-    char *d;
-    while (cap < t->in_len + len + 1)
-      cap *= 2;
-    d = realloc(t->in, cap);
-    if (d == NULL)
-      return 0;
-    t->in = d;
-    t->in_cap = cap;
-  }
-  memcpy(t->in + t->in_len, p, len);
-  t->in_len += len;
+  if (taskip_buffer_add(&t->in, p, len) != 0)
+    return 0;
   return len;
 }
 
@@ -289,10 +276,10 @@ void tcurl_finish(tcurl_attempt *t, CURL *h, CURLcode rc) {
   r.failure = t->too_large ? TASKIP_FAIL_TOO_LARGE : tcurl_failure_of(rc);
   r.reached = t->reached;
   r.detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
-  r.body = t->in != NULL ? t->in : "";
-  r.body_len = t->in_len;
-  r.body_given = t->in;       /* on_write keeps a spare byte */
-  t->in = NULL;
+  r.body = t->in.data != NULL ? t->in.data : "";
+  r.body_len = t->in.len;
+  r.body_given = t->in.data;  /* NUL-terminated: room for the core's */
+  memset(&t->in, 0, sizeof(t->in));
   wipe_slist(t->headers);     /* the request is over: the key's copy goes */
   t->headers = NULL;
   taskip_call_digest(t->call, &r, taskip_now());

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "taskip.h"
+#include "buffer.h"
 
 typedef struct tcurl_attempt {
   taskip_call *call;
@@ -17,8 +18,7 @@ typedef struct tcurl_attempt {
   size_t body_off;
   int reached;                  /* a connection was up: it may have gone */
   int too_large;
-  char *in;                     /* the response body */
-  size_t in_len, in_cap;
+  taskip_buffer in;             /* the response body */
   char errbuf[CURL_ERROR_SIZE];
 } tcurl_attempt;
 

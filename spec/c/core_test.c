@@ -543,8 +543,9 @@ static void test_failure_kinds(void) {
       CHECKF(r->kind == failure_kinds[f], "%s %s: kind %s, expected %s",
              method_of(post), taskip_failure_name((taskip_failure)f),
              taskip_kind_name(r->kind), taskip_kind_name(failure_kinds[f]));
-      CHECKF(r->failure == f, "%s %s: failure %d", method_of(post),
-             taskip_failure_name((taskip_failure)f), r->failure);
+      CHECKF(r->failure == (taskip_failure)f, "%s %s: failure %s",
+             method_of(post), taskip_failure_name((taskip_failure)f),
+             taskip_failure_name(r->failure));
       CHECK(r->status == 0);
       CHECK(r->message[0] != '\0');
       taskip_call_free(call);
@@ -611,7 +612,7 @@ static void test_failure_reached_post_is_lost(void) {
     r = taskip_call_result(call);
     CHECKF(r->failure == TASKIP_FAIL_LOST, "%s: failure %s",
            taskip_failure_name(fs[i]),
-           taskip_failure_name((taskip_failure)r->failure));
+           taskip_failure_name(r->failure));
     CHECKF(r->kind == TASKIP_NETWORK, "%s: kind %s",
            taskip_failure_name(fs[i]), taskip_kind_name(r->kind));
     CHECKF(strstr(r->message, "may have reached the server") != NULL,

@@ -39,8 +39,10 @@ typedef struct lclient {
 typedef struct lcall {
   taskip_call *call;     /* NULL once closed */
   lclient *owner;
-  int sending;           /* between "send" and its digest */
 } lcall;
+
+/* Whether an attempt was handed out and not yet answered. */
+#define call_sending(lk) (taskip_call_attempt((lk)->call) != NULL)
 
 /* {======================================================= options */
 
@@ -269,7 +271,6 @@ static int client_call(lua_State *L) {
   lk = lua_newuserdata(L, sizeof(*lk));
   lk->call = NULL;
   lk->owner = lc;
-  lk->sending = 0;
   luaL_setmetatable(L, CALL_MT);
   lua_createtable(L, 1, 0);                /* the client outlives it */
   lua_pushvalue(L, 1);
@@ -332,12 +333,11 @@ static void push_attempt(lua_State *L, const taskip_attempt *a) {
 static int call_step(lua_State *L) {
   lcall *lk = check_call(L);
   double now = luaL_optnumber(L, 2, taskip_now()), wake = 0;
-  if (lk->sending)
+  if (call_sending(lk))
     return luaL_error(L, "taskip: call:step() before the attempt was "
                       "answered (call:response or call:failure)");
   switch (taskip_call_step(lk->call, now, &wake)) {
   case TASKIP_STEP_SEND:
-    lk->sending = 1;
     lua_pushliteral(L, "send");
     push_attempt(L, taskip_call_attempt(lk->call));
     return 2;
@@ -360,7 +360,7 @@ static int call_step(lua_State *L) {
 static int call_secret_header(lua_State *L) {
   lcall *lk = check_call(L);
   const taskip_attempt *a = taskip_call_attempt(lk->call);
-  if (!lk->owner->lua_transport || !lk->sending || a == NULL)
+  if (!lk->owner->lua_transport || a == NULL)
     return luaL_error(L, "taskip: the key is only handed to a Lua "
                       "transport (lua_transport = true) for an attempt "
                       "in flight");
@@ -411,9 +411,8 @@ static taskip_header *read_headers(lua_State *L, int t, size_t *n) {
 }
 
 static void digest(lua_State *L, lcall *lk, const taskip_response *r) {
-  if (!lk->sending)
+  if (!call_sending(lk))
     luaL_error(L, "taskip: no attempt of this call is in flight");
-  lk->sending = 0;
   taskip_call_digest(lk->call, r, taskip_now());
 }
 

@@ -3,7 +3,7 @@
 ** 5.3 and 5.4. The binding uses only what this file makes portable.
 **
 ** LuaJIT 2.1 reports 5.1 but already has the 5.2 auxiliary functions
-** (luaL_setfuncs, luaL_setmetatable, luaL_testudata) and defines
+** (luaL_setfuncs, luaL_setmetatable) and defines
 ** luaL_newlib and luaL_newlibtable as macros; plain 5.1 has none of
 ** them. So: macros are guarded with #ifndef, and the functions are
 ** shimmed only where luaL_newlibtable is missing (plain 5.1).
@@ -35,19 +35,6 @@ static inline void taskip_compat_setfuncs(lua_State *L, const luaL_Reg *l,
 }
 #define luaL_setfuncs(L, l, nup) taskip_compat_setfuncs(L, l, nup)
 
-static inline void *taskip_compat_testudata(lua_State *L, int ud,
-                                            const char *tname) {
-  void *p = lua_touserdata(L, ud);
-  if (p == NULL || !lua_getmetatable(L, ud))
-    return NULL;
-  luaL_getmetatable(L, tname);
-  if (!lua_rawequal(L, -1, -2))
-    p = NULL;
-  lua_pop(L, 2);
-  return p;
-}
-#define luaL_testudata(L, ud, tname) taskip_compat_testudata(L, ud, tname)
-
 #define luaL_setmetatable(L, name) \
   (luaL_getmetatable(L, name), lua_setmetatable(L, -2))
 
@@ -59,22 +46,7 @@ static inline void *taskip_compat_testudata(lua_State *L, int ud,
 #define luaL_newlib(L, l) (luaL_newlibtable(L, l), luaL_setfuncs(L, l, 0))
 #endif
 
-#ifndef lua_rawlen
-#define lua_rawlen(L, i) lua_objlen(L, i)
-#endif
-
-#ifndef luaL_len                  /* 5.1 ignores __len on tables anyway */
-#define luaL_len(L, i) ((lua_Integer)lua_objlen(L, i))
-#endif
-
 #endif /* LUA_VERSION_NUM < 502 */
-
-#if LUA_VERSION_NUM < 504
-/* Userdata with user values is 5.4's; the binding asks for none. */
-#ifndef lua_newuserdatauv
-#define lua_newuserdatauv(L, size, nuv) ((void)(nuv), lua_newuserdata(L, size))
-#endif
-#endif
 
 /* Anchors the table on top (popped) to the userdata at idx. */
 #if LUA_VERSION_NUM < 502

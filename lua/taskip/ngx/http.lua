@@ -36,11 +36,6 @@ function M.pool_name(a)
   return "taskip " .. a.scheme .. "://" .. a.host .. ":" .. tostring(a.port)
 end
 
-local function ms_left(deadline)
-  ngx.update_time()
-  return floor((deadline - ngx.now()) * 1000)
-end
-
 local function fail(sock, kind, reached, detail)
   if sock then sock:close() end
   return nil, { kind = kind, reached = reached, detail = detail }
@@ -54,7 +49,7 @@ end
 -- connection, verifies the server's certificate for a.host.
 local function open(a, deadline)
   local sock = ngx.socket.tcp()
-  local left = ms_left(deadline)
+  local left = wire.ms_left(deadline)
   if left < 1 then return fail(nil, "timeout", false, "no time left to connect") end
   sock:settimeouts(min(floor(a.connect_timeout * 1000), left), left, left)
   local ok, err = sock:connect(LOOPBACK[a.host] or a.host, a.port,
@@ -70,7 +65,7 @@ local function open(a, deadline)
   end
   local reused = sock:getreusedtimes() or 0
   if a.scheme == "https" and reused == 0 then
-    left = ms_left(deadline)
+    left = wire.ms_left(deadline)
     if left < 1 then return fail(sock, "timeout", false, "no time left for TLS") end
     sock:settimeouts(left, left, left)
     ok, err = sock:sslhandshake(false, a.host, true)
@@ -118,7 +113,7 @@ function M.exchange(a, key_line, opts)
   if not sock then return nil, reused end
   local pieces = request(a, key_line, opts.user_agent)
   key_line = nil                                  -- luacheck: ignore 311
-  local left = ms_left(deadline)
+  local left = wire.ms_left(deadline)
   if left < 1 then return fail(sock, "timeout", false, "no time left to send") end
   sock:settimeouts(left, left, left)
   local sent, err = sock:send(pieces)

@@ -33,10 +33,15 @@ function M.reader(sock, deadline)
     Reader)
 end
 
+--- Whole milliseconds left until deadline (seconds, ngx.now() clock).
+function M.ms_left(deadline)
+  ngx.update_time()
+  return floor((deadline - ngx.now()) * 1000)
+end
+
 -- Sets the socket's timeout to what is left; false when nothing is.
 function Reader:arm()
-  ngx.update_time()
-  local ms = floor((self.deadline - ngx.now()) * 1000)
+  local ms = M.ms_left(self.deadline)
   if ms < 1 then return false end
   self.sock:settimeout(ms)
   return true

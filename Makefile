@@ -57,7 +57,8 @@ CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
 # The libcurl transports: easy (blocking) and multi (non-blocking).
 CURL_SRCS = src/transport_curl.c src/transport_easy.c src/transport_multi.c
 MOCK_SRCS = $(wildcard src/mock/*.c)
-HOST_SRCS = src/host.c src/sandbox.c src/hostcore.c src/lresult.c \
+HOST_SRCS = src/host.c src/sandbox.c src/sandbox_lib.c src/hostcore.c \
+	src/lresult.c \
 	src/lintegers.c \
 	src/host_pattern.c \
 	src/host_text.c src/host_allow.c src/host_json.c

@@ -51,6 +51,7 @@ build = {
       ["taskip.query"] = "lua/taskip/query.lua",
       ["taskip.read"] = "lua/taskip/read.lua",
       ["taskip.resources"] = "lua/taskip/resources.lua",
+      ["taskip.slicesort"] = "lua/taskip/slicesort.lua",
    },
 }
 test_dependencies = {

@@ -64,6 +64,9 @@ typedef struct script {
   sandbox *sb;
   task *tasks;
   int done, exit_code;
+  int ready;                  /* tasks in the run queue */
+  double ready_since;         /* since when one waits for the thread (0:
+                                 none does, or the script runs) */
   char reason[512];
   long requests;
   size_t output;
@@ -269,11 +272,35 @@ void host_progress(void *sp, const char *msg, size_t len) {
 
 /* {======================================================= queue */
 
+/*
+** Time a script spends ready while the thread runs others is not its
+** own: its deadline moves by that much when it gets the thread again.
+*/
+static void mark_waiting(script *s) {
+  if (s->ready > 0 && s->ready_since == 0 && s->h->current != s)
+    s->ready_since = sb_clock();
+}
+
+static void stop_waiting(script *s, double now) {
+  if (s->ready_since != 0 && s->sb->deadline != 0)
+    s->sb->deadline += now - s->ready_since;
+  s->ready_since = 0;
+}
+
+/* The deadline as it would be if the script got the thread now. */
+static double deadline_at(const script *s, double now) {
+  if (s->sb->deadline == 0 || s->ready_since == 0)
+    return s->sb->deadline;
+  return s->sb->deadline + (now - s->ready_since);
+}
+
 /* Marks t ready and queues it behind the others (round robin). */
 static void make_ready(taskip_host *h, task *t) {
   t->state = T_READY;
   if (t->queued)
     return;
+  t->s->ready++;
+  mark_waiting(t->s);
   t->queued = 1;
   t->qnext = NULL;
   if (h->qtail != NULL)
@@ -291,6 +318,7 @@ static task *pop_ready(taskip_host *h) {
   if (h->qhead == NULL)
     h->qtail = NULL;
   t->queued = 0;
+  t->s->ready--;
   return t;
 }
 
@@ -301,6 +329,7 @@ static void unqueue_script(taskip_host *h, const struct script *s) {
     task *next = t->qnext;
     if (t->s == s) {
       t->queued = 0;
+      t->s->ready--;
     } else {
       t->qnext = NULL;
       if (tail != NULL)
@@ -608,10 +637,13 @@ static void run_task(taskip_host *h, task *t, double slice_end) {
   t->state = T_DONE;                       /* until it says otherwise */
   h->current = s;
   sb->task = t->co;
-  sb_arm(sb, t->co, slice_end);
+  sb_slice_start(sb, slice_end);
+  stop_waiting(s, sb->slice_wall0);
+  sb_arm(sb, t->co);
   st = lua_resume(t->co, NULL, nargs, &nres);
   sb->task = NULL;
   h->current = NULL;
+  mark_waiting(s);
   if (sb->killed != SB_LIMIT_NONE) {
     finish_killed(s);
     return;
@@ -673,11 +705,12 @@ static void sweep_tasks(script *s) {
 static double run_timers(taskip_host *h, double now) {
   script *s;
   task *t;
-  double next = 0;
+  double next = 0, deadline;
   for (s = h->scripts; s != NULL; s = s->next) {
     if (s->done)
       continue;
-    if (s->sb->deadline != 0 && now >= s->sb->deadline) {
+    deadline = deadline_at(s, now);
+    if (deadline != 0 && now >= deadline) {
       sb_kill(s->sb, SB_LIMIT_TIME, "time limit (%g s) exceeded",
               s->sb->time_limit);
       finish_killed(s);
@@ -687,8 +720,8 @@ static double run_timers(taskip_host *h, double now) {
       finish_killed(s);
       continue;
     }
-    if (s->sb->deadline != 0 && (next == 0 || s->sb->deadline < next))
-      next = s->sb->deadline;
+    if (deadline != 0 && (next == 0 || deadline < next))
+      next = deadline;
     for (t = s->tasks; t != NULL; t = t->next) {
       if (t->state != T_TIMER)
         continue;
@@ -780,6 +813,7 @@ void taskip_host_config_init(taskip_host_config *cfg) {
   cfg->limits.timeout = 300;
   cfg->limits.memory = 64u << 20;
   cfg->limits.output = 1u << 20;
+  cfg->limits.hold = 0.030;
   cfg->log_level = TASKIP_LOG_INFO;
   cfg->max_connections = 16;
 }
@@ -928,6 +962,7 @@ int taskip_host_spawn_buffer(taskip_host *h, const char *name,
   memset(&sc, 0, sizeof(sc));
   sc.mem_cap = h->cfg.limits.memory;
   sc.instructions = h->cfg.limits.instructions;
+  sc.hold = h->cfg.limits.hold;
   sc.lua_dir = h->lua_dir;
   sc.chunks = &h->chunks;
   sc.base_url = h->origin.prefix;

@@ -18,9 +18,14 @@
 **   __gc check at setmetatable time is what stops a finalizer loop
 **   (objects are marked for finalization only then).
 ** - The hook never fires inside one C call: pattern functions and
-**   json.encode are estimated first; string.rep, table.concat and the
-**   like are bounded by the memory cap; table.sort of a large array may
-**   overrun a time slice.
+**   json.encode are estimated first; the functions that loop on a count
+**   the script chose poll the clock (sandbox_lib.c), table.sort is Lua.
+** - Script code called from C (a gsub callback, a metamethod, a load
+**   reader) cannot yield: past its slice, the hook stops the script
+**   once it has held the thread sb->hold too long (check_time).
+** - Message handlers run where the error was raised, with hooks off
+**   when the hook raised it: base_xpcall runs them in a thread of their
+**   own, and never once the script is killed.
 ** - CPU limits hold for PUC Lua 5.4 only; LuaJIT traces skip hooks.
 */
 #include <stdarg.h>
@@ -130,10 +135,55 @@ static int sb_panic(lua_State *L) {
   return 0;
 }
 
+static double thread_cpu(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void sb_slice_start(sandbox *sb, double slice_end) {
+  sb->slice_end = slice_end;
+  sb->slice_wall0 = sb_clock();
+  sb->slice_cpu0 = thread_cpu();
+}
+
+/*
+** Kills the script if its time is up (now: monotonic seconds), or if
+** it is past its slice where it cannot yield and has used sb->hold
+** seconds of CPU more than the slice allowed. CPU, not wall time,
+** decides the second case: on a busy machine the slice's wall time is
+** not the script's doing. Only while the host runs the script.
+*/
+static void check_time(sandbox *sb, double now) {
+  double allowed;
+  if (sb->deadline != 0 && now >= sb->deadline) {
+    sb_kill(sb, SB_LIMIT_TIME, "time limit (%g s) exceeded",
+            sb->time_limit);
+    return;
+  }
+  if (sb->task == NULL || sb->hold <= 0 || now < sb->slice_end + sb->hold)
+    return;
+  allowed = sb->slice_end - sb->slice_wall0 + sb->hold;
+  if (thread_cpu() - sb->slice_cpu0 >= allowed)
+    sb_kill(sb, SB_LIMIT_HELD, "held the thread for more than %.0f ms "
+            "without yielding (a long library call, or script code "
+            "called from C: a string.gsub callback, a metamethod, a load "
+            "reader); stopped so that other scripts can run",
+            allowed * 1000);
+}
+
+void sb_poll(lua_State *L) {
+  sandbox *sb = sb_of(L);
+  if (sb->killed == SB_LIMIT_NONE && sb->hooks_on)
+    check_time(sb, sb_clock());
+  sb_check(L);
+}
+
 /*
 ** The count hook. Killed: raise, every instruction. Else account the
 ** instructions, check the limits, and yield when the host's time slice
-** is over and this coroutine can yield (hooks may yield in 5.4).
+** is over and this coroutine can yield (hooks may yield in 5.4); where
+** it cannot, check_time stops a script that holds on too long.
 */
 static void sb_hook(lua_State *L, lua_Debug *ar) {
   sandbox *sb = sb_of(L);
@@ -155,22 +205,20 @@ static void sb_hook(lua_State *L, lua_Debug *ar) {
     }
     if (sb->killed == SB_LIMIT_NONE) {
       now = sb_clock();
-      if (sb->deadline != 0 && now >= sb->deadline) {
-        sb_kill(sb, SB_LIMIT_TIME, "time limit (%g s) exceeded",
-                sb->time_limit);
-      } else if (now >= sb->slice_end && lua_isyieldable(L)) {
+      if (now >= sb->slice_end && sb->task != NULL && lua_isyieldable(L)
+          && (sb->deadline == 0 || now < sb->deadline)) {
         sb->slice_yield = 1;
         lua_yield(L, 0);
         return;
       }
+      check_time(sb, now);
     }
   }
   if (sb->killed != SB_LIMIT_NONE)
     raise_killed(L, sb);
 }
 
-void sb_arm(sandbox *sb, lua_State *co, double slice_end) {
-  sb->slice_end = slice_end;
+void sb_arm(sandbox *sb, lua_State *co) {
   lua_sethook(co, sb_hook, LUA_MASKCOUNT,
               sb->killed != SB_LIMIT_NONE ? 1 : HOOK_COUNT);
 }
@@ -179,10 +227,29 @@ void sb_arm(sandbox *sb, lua_State *co, double slice_end) {
 
 /* {======================================================= base */
 
-/* load(chunk [, name [, mode [, env]]]): text only, whatever mode says;
-** the script's environment unless env is a table. */
+/*
+** load(chunk [, name [, mode [, env]]]): text only, whatever mode says;
+** the script's environment unless env is a table. The parser has no
+** hook, so a string is fed to it in pieces and sb_poll runs between
+** them, as it does between the pieces of a reader function.
+*/
+#define LOAD_PIECE 65536
+
+typedef struct load_source {
+  const char *s;                /* a string chunk, or NULL: a reader */
+  size_t left;
+} load_source;
+
 static const char *read_piece(lua_State *L, void *ud, size_t *size) {
-  (void)ud;
+  load_source *src = ud;
+  sb_poll(L);
+  if (src->s != NULL) {
+    const char *p = src->s;
+    *size = src->left < LOAD_PIECE ? src->left : LOAD_PIECE;
+    src->s += *size;
+    src->left -= *size;
+    return *size > 0 ? p : NULL;
+  }
   luaL_checkstack(L, 2, "too many nested functions");
   lua_pushvalue(L, 1);
   lua_call(L, 0, 1);
@@ -198,18 +265,16 @@ static const char *read_piece(lua_State *L, void *ud, size_t *size) {
 }
 
 static int base_load(lua_State *L) {
-  size_t len;
-  const char *s = lua_tolstring(L, 1, &len);
-  const char *name = luaL_optstring(L, 2, s != NULL ? s : "=(load)");
+  load_source src;
+  const char *name;
   int status;
   sb_check(L);
-  lua_settop(L, 5);
-  if (s != NULL) {
-    status = luaL_loadbufferx(L, s, len, name, "t");
-  } else {
+  src.s = lua_tolstring(L, 1, &src.left);
+  name = luaL_optstring(L, 2, src.s != NULL ? src.s : "=(load)");
+  if (src.s == NULL)
     luaL_checktype(L, 1, LUA_TFUNCTION);
-    status = lua_load(L, read_piece, NULL, name, "t");
-  }
+  lua_settop(L, 5);
+  status = lua_load(L, read_piece, &src, name, "t");
   if (status != LUA_OK) {
     luaL_pushfail(L);
     lua_insert(L, -2);
@@ -222,6 +287,74 @@ static int base_load(lua_State *L) {
   if (lua_setupvalue(L, -2, 1) == NULL)
     lua_pop(L, 1);
   return 1;
+}
+
+/*
+** xpcall(f, handler, ...). Lua calls the message handler where the
+** error was raised, before unwinding; for an error raised by the hook
+** (a limit, the depth check) that is with hooks off, where a looping
+** handler would never stop. So the script's handler never runs once
+** the script is killed, and otherwise runs in a fresh thread of its
+** own, whose hook works; a handler that yields gets an error.
+*/
+static int run_handler(lua_State *L) {      /* upvalue 1: the handler */
+  sandbox *sb = sb_of(L);
+  lua_State *co;
+  int st, nres;
+  if (sb->killed != SB_LIMIT_NONE || lua_gettop(L) < 1)
+    return 1;                               /* the error, unchanged */
+  lua_settop(L, 1);
+  co = lua_newthread(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushvalue(L, 1);
+  lua_xmove(L, co, 2);
+  for (;;) {
+    sb_arm(sb, co);
+    st = lua_resume(co, L, 1, &nres);
+    if (st != LUA_YIELD || !sb->slice_yield)
+      break;
+    sb->slice_yield = 0;                    /* cannot yield here */
+    lua_pop(co, nres);
+    sb_poll(L);
+    lua_pushnil(co);                        /* resume takes one value */
+  }
+  sb_check(L);
+  if (st == LUA_YIELD) {
+    memset(&sb->op, 0, sizeof(sb->op));     /* a host yield is dropped */
+    lua_pushliteral(L, "a message handler cannot wait or yield");
+    return 1;
+  }
+  if (st != LUA_OK || nres == 0) {
+    lua_xmove(co, L, st != LUA_OK ? 1 : 0);
+    if (st == LUA_OK)
+      lua_pushnil(L);
+    return 1;
+  }
+  lua_pop(co, nres - 1);
+  lua_xmove(co, L, 1);
+  return 1;
+}
+
+static int xpcall_done(lua_State *L, int status, lua_KContext base) {
+  if (status != LUA_OK && status != LUA_YIELD) {
+    lua_pushboolean(L, 0);
+    lua_pushvalue(L, -2);
+    return 2;
+  }
+  return lua_gettop(L) - (int)base;
+}
+
+static int base_xpcall(lua_State *L) {
+  int n = lua_gettop(L);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, run_handler, 1);
+  lua_replace(L, 2);                        /* f, guard, args... */
+  lua_pushboolean(L, 1);
+  lua_pushvalue(L, 1);
+  lua_rotate(L, 3, 2);                      /* f, guard, true, f, args */
+  return xpcall_done(L, lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2,
+                                   xpcall_done), 2);
 }
 
 /* setmetatable(t, mt): refuses a metatable with a __gc key of any
@@ -426,7 +559,7 @@ static int resume_loop(lua_State *L, lua_State *co, int wrap, int narg) {
     if (!lua_checkstack(co, narg))
       return luaL_error(L, "too many arguments to resume");
     lua_xmove(L, co, narg);
-    sb_arm(sb, co, sb->slice_end);
+    sb_arm(sb, co);
     st = lua_resume(co, L, narg, &nres);
     narg = 0;
     sb_check(L);
@@ -435,6 +568,7 @@ static int resume_loop(lua_State *L, lua_State *co, int wrap, int narg) {
       if (lua_isyieldable(L) && L != sb->L)
         return wait_for_host(L, wrap, 0);
       sb->slice_yield = 0;
+      sb_poll(L);                 /* held where it cannot yield */
       continue;
     }
     if (st == LUA_YIELD && sb_is_host_yield(co, nres)) {
@@ -631,10 +765,11 @@ static int build_env(lua_State *L) {
   static const char *const base[] = {
     "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal",
     "rawget", "rawlen", "rawset", "select", "tonumber", "tostring",
-    "type", "xpcall", "_VERSION", NULL
+    "type", "_VERSION", NULL
   };
   static const luaL_Reg own[] = {
-    {"load", base_load}, {"setmetatable", base_setmetatable},
+    {"load", base_load}, {"xpcall", base_xpcall},
+    {"setmetatable", base_setmetatable},
     {"getmetatable", base_getmetatable},
     {"collectgarbage", base_collectgarbage}, {"print", base_print},
     {NULL, NULL}
@@ -822,6 +957,7 @@ static int setup_main(lua_State *L) {
   lua_setfield(L, -2, "cjson");
   lua_pop(L, 2);
 
+  sb_open_safe_lib(L);
   require_to_top(L, "taskip");
   facade = lua_gettop(L);
   lua_getfield(L, facade, "new");
@@ -897,6 +1033,7 @@ sandbox *sb_new(const sb_config *cfg, char *err, size_t errlen) {
   sb->deep_mem = sb->mem_used + DEPTH_CHECK_MEM;
   sb->mem_cap = cfg->mem_cap != 0 ? sb->mem_used + cfg->mem_cap : 0;
   sb->instr_budget = cfg->instructions;
+  sb->hold = cfg->hold;
   sb->hooks_on = 1;
   return sb;
 }

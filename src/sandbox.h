@@ -33,6 +33,7 @@ typedef enum sb_limit {
   SB_LIMIT_MEMORY,
   SB_LIMIT_OUTPUT,
   SB_LIMIT_REQUESTS,
+  SB_LIMIT_HELD,               /* held the thread where it cannot yield */
   SB_LIMIT_KILLED              /* taskip_host_kill */
 } sb_limit;
 
@@ -72,6 +73,10 @@ struct sandbox {
   double deadline;              /* monotonic seconds; 0: none */
   double time_limit;            /* seconds, for the message */
   double slice_end;             /* yield once past this, if yieldable */
+  double slice_wall0, slice_cpu0; /* when the host resumed the script:
+                                   monotonic and thread CPU seconds */
+  double hold;                  /* CPU seconds it may run past its slice
+                                   where it cannot yield; 0: no limit */
   int slice_yield;              /* the hook yielded for the time slice */
   int hooks_on;                 /* limits apply (off while loading) */
   /* outcome */
@@ -95,6 +100,7 @@ typedef struct sb_config {
   size_t mem_cap;               /* bytes for the script, above the
                                    facade's own; 0: none */
   long long instructions;       /* 0: none */
+  double hold;                  /* seconds; see struct sandbox */
   const char *lua_dir;          /* holds taskip/init.lua */
   sb_chunk **chunks;            /* the host's module cache, or NULL */
   const char *base_url;         /* shown as taskip.base_url */
@@ -105,6 +111,10 @@ typedef struct sb_config {
   void *owner;
   sb_print_fn print;
 } sb_config;
+
+/* Replaces, in the state's real string and table libraries, the
+** functions whose work a script controls (sandbox_lib.c). */
+void sb_open_safe_lib(lua_State *L);
 
 /* Creates and seals a state; NULL with a message on failure. */
 sandbox *sb_new(const sb_config *cfg, char *err, size_t errlen);
@@ -129,9 +139,22 @@ void sb_adopt(lua_State *L, int idx);
 /* Releases a host thread once it is done (no allocation). */
 void sb_forget(sandbox *sb, lua_State *co);
 
+/* The host is about to resume the script: its slice ends at slice_end
+** (monotonic seconds). */
+void sb_slice_start(sandbox *sb, double slice_end);
+
 /* Arms the hook on thread co before a resume: the instruction count,
 ** or count 1 (raise at once) when the script is killed. */
-void sb_arm(sandbox *sb, lua_State *co, double slice_end);
+void sb_arm(sandbox *sb, lua_State *co);
+
+/*
+** For C loops whose length a script controls and for resumes inside
+** frames that cannot yield: kills the script when its time is up or
+** when it has held the thread past its slice by more than sb->hold
+** seconds of CPU, then raises if it is killed. Costs a clock read:
+** call it every few thousand iterations.
+*/
+void sb_poll(lua_State *L);
 
 /* Records a kill (the first reason wins). */
 void sb_kill(sandbox *sb, sb_limit why, const char *fmt, ...)

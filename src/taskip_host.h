@@ -67,6 +67,10 @@ typedef struct taskip_host_limits {
                                 what the taskip modules take */
   size_t output;             /* bytes of print() and log output */
   long requests;             /* API calls (retries not counted) */
+  double hold;               /* CPU seconds a script may keep the thread
+                                past its time slice where it cannot
+                                yield (script code called from C, a long
+                                library call) before it is stopped */
 } taskip_host_limits;
 
 typedef struct taskip_host_config {

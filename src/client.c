@@ -143,13 +143,50 @@ double taskip_client_rate(taskip_client *c, double now,
 
 /* {======================================================= calls */
 
-static int method_known(const char *m) {
-  static const char *const known[] = {"GET", "POST", "PUT", "PATCH",
-                                      "DELETE", "HEAD"};
-  size_t i;
+#define METHODS "GET, HEAD, POST, PUT, PATCH or DELETE"
+
+/*
+** The one rule for method and body, applied when a call is planned and
+** so before anyone checks the call (the host's --allow and --dry-run
+** read taskip_call_method): the method is one of METHODS in any case,
+** kept uppercase in out (8 bytes), and that is what every transport
+** sends, with or without a body. GET and HEAD with a body are misuse:
+** a body has made libcurl send a GET as POST, and a server or proxy may
+** read such a request as a write, so the method on the wire would no
+** longer be the method that was checked. 0, or -1 with err set.
+*/
+static int plan_method(const taskip_request *req, char *out, char *err,
+                       size_t errlen) {
+  static const char *const known[] = {"GET", "HEAD", "POST", "PUT",
+                                      "PATCH", "DELETE"};
+  const char *m = req->method != NULL ? req->method : "";
+  size_t i, n = strlen(m);
+  int ok = n > 0 && n < 8;
+  for (i = 0; ok && i <= n; i++) {    /* ASCII letters, whatever locale */
+    char ch = m[i];
+    if (ch >= 'a' && ch <= 'z')
+      ch = (char)(ch - 'a' + 'A');
+    ok = (ch >= 'A' && ch <= 'Z') || ch == '\0';
+    out[i] = ch;
+  }
+  if (!ok) {                          /* not echoed: it may be anything */
+    snprintf(err, errlen, "method: unknown HTTP method (use " METHODS ")");
+    return -1;
+  }
   for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-    if (strcmp(m, known[i]) == 0)
-      return 1;
+    if (strcmp(out, known[i]) == 0)
+      break;
+  if (i == sizeof(known) / sizeof(known[0])) {
+    snprintf(err, errlen, "method: unknown HTTP method '%s' (use "
+             METHODS ")", out);
+    return -1;
+  }
+  if (req->body != NULL &&
+      (strcmp(out, "GET") == 0 || strcmp(out, "HEAD") == 0)) {
+    snprintf(err, errlen, "body: a %s request takes no body; pass the "
+             "fields as query", out);
+    return -1;
+  }
   return 0;
 }
 
@@ -157,24 +194,15 @@ taskip_call *taskip_call_new(taskip_client *c, const taskip_request *req,
                              char *err, size_t errlen) {
   taskip_call *call;
   char method[8];
-  size_t i, n = strlen(req->method);
-  if (n >= sizeof(method)) {
-    snprintf(err, errlen, "unknown HTTP method");
+  if (plan_method(req, method, err, errlen) != 0)
     return NULL;
-  }
-  for (i = 0; i <= n; i++)
-    method[i] = (char)toupper((unsigned char)req->method[i]);
-  if (!method_known(method)) {
-    snprintf(err, errlen, "unknown HTTP method '%s'", method);
-    return NULL;
-  }
   call = calloc(1, sizeof(*call));
   if (call == NULL) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
   call->client = c;
-  memcpy(call->method, method, n + 1);
+  memcpy(call->method, method, sizeof(method));
   call->idempotent = taskip_method_idempotent(method);
   call->url = taskip_origin_url(&c->origin, req->path, req->query, err,
                                 errlen);
@@ -224,6 +252,10 @@ void taskip_call_free(taskip_call *call) {
 
 const taskip_result *taskip_call_result(const taskip_call *call) {
   return &call->result;
+}
+
+const char *taskip_call_method(const taskip_call *call) {
+  return call->method;
 }
 
 static void fail_with(taskip_call *call, taskip_kind kind, double retry,

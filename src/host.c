@@ -16,7 +16,6 @@
 ** see or print is scrubbed of the key (also in its base64 and
 ** percent-encoded forms) and escaped.
 */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -393,19 +392,16 @@ host_begin host_request_begin(void *sp, const taskip_request *req,
                               host_call *box, char *msg, size_t msglen) {
   script *s = sp;
   taskip_host *h = s->h;
-  taskip_request r = *req;
   char method[8], rel[1024], err[256];
-  size_t i;
-  taskip_call *call;
-  for (i = 0; i + 1 < sizeof(method) && req->method[i]; i++)
-    method[i] = (char)toupper((unsigned char)req->method[i]);
-  method[i] = '\0';
-  r.method = method;
-  call = taskip_call_new(h->client, &r, err, sizeof(err));
+  taskip_call *call = taskip_call_new(h->client, req, err, sizeof(err));
   if (call == NULL) {
     snprintf(msg, msglen, "%s", err);
     return HOST_BEGIN_REFUSED;
   }
+  /* the checks below see the core's normalized method, the one that
+  ** goes on the wire (a GET with a body was refused above); a copy, as
+  ** the call is freed before the last use of it */
+  snprintf(method, sizeof(method), "%s", taskip_call_method(call));
   if (relative_path(h, req->path, rel, sizeof(rel)) != 0) {
     taskip_call_free(call);
     snprintf(msg, msglen, "path refused");

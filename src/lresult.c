@@ -98,9 +98,24 @@ int taskip_lua_escape(lua_State *L) {
   return 1;
 }
 
+/* The string at arg, refused when it holds a NUL byte: the core reads
+** it as a C string, which would end there ("GET\0..." is not a GET). */
+static const char *text_arg(lua_State *L, int arg, const char *name,
+                            const char *def) {
+  size_t n;
+  const char *s = luaL_optlstring(L, arg, def, &n);
+  if (s != NULL && strlen(s) != n) {
+    lua_pushfstring(L, "taskip: %s: holds a NUL byte", name);
+    lua_error(L);
+  }
+  return s;
+}
+
 void taskip_check_request(lua_State *L, taskip_request *req) {
-  req->method = luaL_checkstring(L, 2);
-  req->path = luaL_checkstring(L, 3);
-  req->query = luaL_optstring(L, 4, NULL);
+  luaL_checkstring(L, 2);
+  luaL_checkstring(L, 3);
+  req->method = text_arg(L, 2, "method", NULL);
+  req->path = text_arg(L, 3, "path", NULL);
+  req->query = text_arg(L, 4, "query", NULL);
   req->body = luaL_optlstring(L, 5, NULL, &req->body_len);
 }

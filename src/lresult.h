@@ -43,7 +43,9 @@ void taskip_create_meta(lua_State *L, const char *name,
 int taskip_integers(lua_State *L);
 
 /* Reads the arguments (method, path [, query [, body]]) at 2..5 of
-** client:request and client:call; the strings stay on the stack. */
+** client:request and client:call; the strings stay on the stack. A NUL
+** byte in method, path or query raises, naming it; the core checks
+** the rest (taskip_call_new). */
 void taskip_check_request(lua_State *L, taskip_request *req);
 
 /* escape(s) -> s percent-encoded (RFC 3986 unreserved kept): the one

@@ -139,12 +139,19 @@ typedef struct taskip_request {
 typedef struct taskip_call taskip_call;
 
 /*
-** Plans a call. Refuses (NULL, message in err) a path that could leave
-** the pinned origin, a bad method, or CR/LF in any part.
+** Plans a call. Refuses (NULL, message in err naming the parameter) a
+** path that could leave the pinned origin, CR/LF in any part, a method
+** other than GET, HEAD, POST, PUT, PATCH or DELETE (any case), and a
+** body with GET or HEAD. Every attempt then goes with the method as
+** taskip_call_method gives it, body or not.
 */
 taskip_call *taskip_call_new(taskip_client *c, const taskip_request *req,
                              char *err, size_t errlen);
 void taskip_call_free(taskip_call *call);
+
+/* The call's method, uppercase: the one every attempt is sent with. A
+** driver that checks calls (--allow, --dry-run) checks this string. */
+const char *taskip_call_method(const taskip_call *call);
 
 typedef enum taskip_step {
   TASKIP_STEP_SEND,   /* carry taskip_call_attempt(), then digest */

@@ -109,19 +109,45 @@ static int parse_num(const char *s, double min, double max, double *out) {
   return 0;
 }
 
-/* Reads the key file into key; refuses loose permissions. */
+/* What a file that is not a regular one is, for the message. */
+static const char *file_kind(mode_t mode) {
+  if (S_ISFIFO(mode))
+    return "a FIFO";
+  if (S_ISDIR(mode))
+    return "a directory";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  if (S_ISCHR(mode))
+    return "a character device";
+  if (S_ISBLK(mode))
+    return "a block device";
+  return "an unknown kind";
+}
+
+/*
+** Reads the key file into key; refuses loose permissions and anything
+** but a regular file. O_NONBLOCK: opening a FIFO for reading would wait
+** for a writer, before any check could run (a regular file ignores the
+** flag); fstat then refuses it.
+*/
 static int read_key_file(const char *path, char *key, size_t *len) {
   struct stat st;
   ssize_t n;
-  int fd = open(path, O_RDONLY | O_NOCTTY);
+  int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
-    fprintf(stderr, "taskip-run: cannot open key file %s: %s\n", path,
+    fprintf(stderr, "taskip-run: --key-file %s: %s\n", path,
             strerror(errno));
     return -1;
   }
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    fprintf(stderr, "taskip-run: key file %s is not a regular file\n",
-            path);
+  if (fstat(fd, &st) != 0) {
+    fprintf(stderr, "taskip-run: --key-file %s: %s\n", path,
+            strerror(errno));
+    close(fd);
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    fprintf(stderr, "taskip-run: --key-file %s: not a regular file (%s)\n",
+            path, file_kind(st.st_mode));
     close(fd);
     return -1;
   }

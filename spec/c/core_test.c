@@ -318,6 +318,79 @@ done:
   taskip_client_free(c);
 }
 
+/* One rule for method and body: the method is sent as planned (upper
+** case), body or not; GET and HEAD with a body, and anything but the six
+** methods, are refused naming the parameter. */
+static void test_attempt_method_body_rule(void) {
+  static const char *const methods[] = {"GET", "HEAD", "POST", "PUT",
+                                        "PATCH", "DELETE"};
+  static const char *const bad[] = {"", "TRACE", "OPTIONS", "GET ",
+                                    "G-T", "GETPOSTX", "DELETEXX",
+                                    "GET\r\n", "CONNECT"};
+  taskip_client *c = default_client();
+  taskip_call *call = NULL;
+  size_t i;
+  int with;
+  CHECK(c != NULL);
+  for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+    for (with = 0; with < 3; with++) {   /* none, "{}", "" */
+      char err[256] = "", lower[8];
+      const char *body = with == 1 ? "{}" : with == 2 ? "" : NULL;
+      int refused = body != NULL && i < 2;
+      double wake = -1;
+      const taskip_attempt *a;
+      taskip_request req;
+      size_t k;
+      for (k = 0; methods[i][k]; k++)
+        lower[k] = (char)(methods[i][k] - 'A' + 'a');
+      lower[k] = '\0';
+      memset(&req, 0, sizeof(req));
+      req.method = lower;
+      req.path = "/contact/1";
+      req.body = body;
+      req.body_len = body ? strlen(body) : 0;
+      call = taskip_call_new(c, &req, err, sizeof(err));
+      if (refused) {
+        char want[64];
+        snprintf(want, sizeof(want), "body: a %s request takes no body",
+                 methods[i]);
+        CHECKF(call == NULL, "%s with a body accepted", lower);
+        CHECKF(strncmp(err, want, strlen(want)) == 0, "%s: '%s'", lower,
+               err);
+        continue;
+      }
+      CHECKF(call != NULL, "%s: %s", lower, err);
+      CHECKF(strcmp(taskip_call_method(call), methods[i]) == 0,
+             "%s: method %s", lower, taskip_call_method(call));
+      CHECK(taskip_call_step(call, T0, &wake) == TASKIP_STEP_SEND);
+      a = taskip_call_attempt(call);
+      CHECK(a != NULL);
+      CHECKF(strcmp(a->method, methods[i]) == 0, "%s: sent as %s", lower,
+             a->method);
+      CHECKF((a->body != NULL) == (body != NULL), "%s: body %p", lower,
+             (const void *)a->body);
+      taskip_call_free(call);
+      call = NULL;
+    }
+  }
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    char err[256] = "";
+    taskip_request req;
+    memset(&req, 0, sizeof(req));
+    req.method = bad[i];
+    req.path = "/contact";
+    call = taskip_call_new(c, &req, err, sizeof(err));
+    CHECKF(call == NULL, "method '%s' accepted", bad[i]);
+    CHECKF(strncmp(err, "method: unknown HTTP method", 27) == 0,
+           "method '%s': '%s'", bad[i], err);
+    CHECKF(strchr(err, '\r') == NULL, "method '%s': CR in '%s'", bad[i],
+           err);
+  }
+done:
+  taskip_call_free(call);
+  taskip_client_free(c);
+}
+
 static void test_attempt_config_limits(void) {
   taskip_config cfg;
   taskip_client *c;
@@ -1442,6 +1515,7 @@ static const test tests[] = {
   T(attempt_get_plan),
   T(attempt_post_body),
   T(attempt_idempotent_methods),
+  T(attempt_method_body_rule),
   T(attempt_config_limits),
   T(attempt_ipv6_host),
   T(attempt_null_when_not_out),

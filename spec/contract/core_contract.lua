@@ -84,6 +84,21 @@ local client_cases = {
     local ok, err = pcall(c.request, c, "BREW", "/contact")
     check(not ok and find(tostring(err), "unknown HTTP method") ~= nil,
       "got %s", tostring(err))
+    for _, m in ipairs { "G ET", "GET\0POST", "" } do
+      ok, err = pcall(c.request, c, m, "/contact")
+      check(not ok and find(tostring(err), "^taskip: method: ") ~= nil,
+        "%q: got %s", m, tostring(err))
+    end
+  end },
+  { "GET and HEAD with a body raise naming body; a method in any case is sent", function(_, c)
+    for _, m in ipairs { "GET", "head" } do
+      local ok, err = pcall(c.request, c, m, "/contact", nil, "{}")
+      check(not ok and find(tostring(err), "^taskip: body: a " .. m:upper()
+        .. " request takes no body") ~= nil, "%s: got %s", m, tostring(err))
+    end
+    local r = c:request("get", "/contact", "limit=1")
+    is_result(r)
+    check(r.ok and r.status == 200, "get /contact: kind %s", r.kind)
   end },
   { "rate_limit answers the budget, the wait and the burst window", function(_, c)
     local r = c:rate_limit()

@@ -67,6 +67,24 @@ describe("taskip-run and the key", function()
     assert.are.equal(2, code, out)
   end)
 
+  -- timeout 5: opening a FIFO for reading waits for a writer, so a
+  -- blocking open shows as exit 124 instead of a refusal
+  for _, case in ipairs {
+    { what = "a FIFO", make = "mkfifo -m 600 %s" },
+    { what = "a directory", make = "mkdir -m 700 %s" },
+  } do
+    it("a key file that is " .. case.what .. " is refused at once (exit 2), never read", function()
+      local path = dir .. "/key." .. case.what:gsub("%W", "")
+      assert(os.execute(case.make:format(q(path))))
+      local out, code = sh("timeout 5 env -u TASKIP_SECRET_KEY " .. RUN .. target
+        .. "--key-file " .. q(path) .. " " .. q(dir .. "/get.lua"))
+      assert.are.equal(2, code, out)
+      assert.truthy(out:find("--key-file " .. path .. ": not a regular file ("
+        .. case.what .. ")", 1, true), out)
+      assert.falsy(out:find("sent", 1, true), out)
+    end)
+  end
+
   it("a key file of mode 600 is used", function()
     write(dir .. "/key", env.KEY .. "\n", "600")
     local out, code = sh("env -u TASKIP_SECRET_KEY " .. RUN .. target .. "--key-file "

@@ -111,7 +111,8 @@ $(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(RUN_BIN): $(B)/obj/taskip_run.o $(HOST_LIB) $(MOCK_OBJS)
+$(RUN_BIN): $(B)/obj/taskip_run.o $(B)/obj/run_watchdog.o $(HOST_LIB) \
+	$(MOCK_OBJS)
 	$(CC) -o $@ $^ $(HOST_LINK) $(MHD_LIBS) -lpthread
 
 $(B)/obj/host_driver.o: spec/c/host_driver.c $(HEADERS) Makefile

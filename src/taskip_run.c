@@ -24,6 +24,7 @@
 #include "taskip_host.h"
 #include "transport.h"
 #include "secret.h"
+#include "run_watchdog.h"
 #include "mock/mock.h"
 
 #define DEMO_KEY "demo-key-not-a-secret"
@@ -32,7 +33,8 @@
 enum {
   OPT_BASE_URL = 256, OPT_CAFILE, OPT_KEY_FILE, OPT_MOCK, OPT_TIMEOUT,
   OPT_MAX_MEMORY, OPT_MAX_REQUESTS, OPT_MAX_INSTRUCTIONS, OPT_MAX_OUTPUT,
-  OPT_MAX_CONNECTIONS, OPT_BURST_LIMIT, OPT_ALLOW, OPT_DRY_RUN,
+  OPT_MAX_CONNECTIONS, OPT_MAX_HOLD, OPT_BURST_LIMIT, OPT_ALLOW,
+  OPT_DRY_RUN,
   OPT_JSON_LOG, OPT_VERSION
 };
 
@@ -47,6 +49,7 @@ static const struct option options[] = {
   {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
   {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
   {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+  {"max-hold", required_argument, NULL, OPT_MAX_HOLD},
   {"burst-limit", required_argument, NULL, OPT_BURST_LIMIT},
   {"allow", required_argument, NULL, OPT_ALLOW},
   {"dry-run", no_argument, NULL, OPT_DRY_RUN},
@@ -75,6 +78,9 @@ static void usage(FILE *f) {
 "  --max-instructions N  Lua instruction limit (default: none)\n"
 "  --max-output BYTES    print/log output limit (default 1048576)\n"
 "  --max-connections N   connections to the API host (default 16)\n"
+"  --max-hold MS         CPU time the script may keep running past its\n"
+"                        time slice where it cannot yield (default 30;\n"
+"                        0: no limit)\n"
 "  --burst-limit N       requests per minute before waiting (default 100)\n"
 "  --allow LIST          allowed calls: [METHOD:]PATH,... with fnmatch\n"
 "                        patterns, e.g. 'GET:/contact*,POST:/invoice/*'\n"
@@ -319,8 +325,16 @@ static int run(run_opts *o) {
     taskip_host_free(h);
     goto done;
   }
+  if (o->cfg.limits.timeout > 0 &&
+      run_watchdog_start(o->cfg.limits.timeout + RUN_WATCHDOG_GRACE,
+                         o->script) != 0) {
+    fprintf(stderr, "taskip-run: cannot start the time-limit watchdog\n");
+    taskip_host_free(h);
+    goto done;
+  }
   while (taskip_host_step(h, 250) > 0)
     ;
+  run_watchdog_stop();
   taskip_host_status(h, id, &reason, &code);
   fflush(stdout);
   if (progress_shown)
@@ -384,6 +398,11 @@ int main(int argc, char **argv) {
       if (parse_num(optarg, 1, 1000, &v) != 0 || v != (int)v)
         return bad_usage("bad --max-connections", optarg);
       o.cfg.max_connections = (int)v;
+      break;
+    case OPT_MAX_HOLD:
+      if (parse_num(optarg, 0, 1e9, &v) != 0)
+        return bad_usage("bad --max-hold", optarg);
+      o.cfg.limits.hold = v / 1000;
       break;
     case OPT_BURST_LIMIT:
       if (parse_num(optarg, 1, 1e9, &v) != 0 || v != (long)v)

@@ -3,7 +3,7 @@
 -- sort like any other script code: the C table.sort is one call the
 -- hook cannot interrupt or yield from. A heapsort: in place, and it ends
 -- after O(n log n) comparisons whatever the comparator answers.
-local type, error, math_type = type, error, math.type
+local type, error, math_type = type, error, math.type -- luacheck: ignore 143
 
 -- Moves t[root] down to its place in the heap t[root..last].
 local function sift(t, root, last)
@@ -16,7 +16,7 @@ local function sift(t, root, last)
       local r = t[child + 1]
       if c < r then child, c = child + 1, r end
     end
-    if not (v < c) then break end
+    if not (v < c) then break end -- luacheck: ignore 581 (NaN)
     t[root] = c
     root = child
   end

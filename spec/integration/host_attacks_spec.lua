@@ -6,13 +6,20 @@
 --   -- name: <attack>
 --   -- expect: exit=<code> [out=<stdout line>] [reason=<text in reason>]
 -- Everything runs at once in the background, so the suite takes about
--- as long as the slowest attack (the time limit).
+-- as long as the slowest attack (the time limit). Time bounds are taken
+-- relative to the run itself, not to a fixed figure: a taskip-run that
+-- stops at a limit must exit within --timeout + 1 s plus the start-up
+-- time of a trivial script in the same batch; a host-driver step must
+-- not overrun its timeout by more than 50 ms of thread CPU time (wall
+-- time on a shared machine also holds whatever else runs).
 local env = require "support.env"
 local q, write = env.quote, env.write
 
 local RUN, DRIVER = env.bin("taskip-run"), env.bin("host-driver")
 local TIMEOUT = tostring(2 * env.SLOW) -- seconds, for the CPU attacks
+local LONG_TIMEOUT = tostring(30 * env.SLOW) -- for the others
 local SMALL_MEMORY = "16"          -- MB, for the memory attacks
+local STEP_MS = 10                 -- host-driver's step(h, 10)
 
 local function read(path) return env.read(path) or "" end
 
@@ -60,6 +67,9 @@ local function parse_driver(text)
     if kind == "done" then
       local code, reason = rest:match("^(%-?%d+)\t(.*)$")
       r.done[tonumber(idx)] = { code = tonumber(code), reason = reason }
+    elseif kind == "steps" then
+      local wall, cpu = rest:match("^([%d.]+)\t([%d.]+)")
+      r.worst_ms, r.worst_cpu_ms = tonumber(wall), tonumber(cpu)
     elseif kind == "out" or kind == "log" then
       local t = r[kind][tonumber(idx)] or {}
       t[#t + 1] = rest
@@ -91,8 +101,9 @@ describe("host sandbox attacks", function()
 
     local jobs = {}
     local function job(cmd, out)
-      jobs[#jobs + 1] = "(" .. cmd .. " >" .. q(out .. ".out") .. " 2>" .. q(out .. ".err")
-        .. "; echo $? >" .. q(out .. ".rc") .. ") &"
+      jobs[#jobs + 1] = "(s=$(date +%s.%N); " .. cmd .. " >" .. q(out .. ".out") .. " 2>"
+        .. q(out .. ".err") .. "; echo $? >" .. q(out .. ".rc")
+        .. "; echo \"$s $(date +%s.%N)\" >" .. q(out .. ".time") .. ") &"
     end
     local function target(mock)
       return "--base-url " .. q(mock.url) .. " --cafile " .. q(mock.cafile)
@@ -101,12 +112,17 @@ describe("host sandbox attacks", function()
     for _, a in ipairs(attacks) do
       if not a.id:match("^z_") then
         local mock = a.id == "e17_redirect" and redirect_mock or m
-        local opts = target(mock) .. " --timeout " .. TIMEOUT
+        local opts = target(mock) .. " --timeout " .. (a.cpu and TIMEOUT or LONG_TIMEOUT)
         if a.memory then opts = opts .. " --max-memory " .. SMALL_MEMORY end
         job((a.cpu and "nice -n 19 " or "") .. "env TASKIP_SECRET_KEY=" .. q(env.KEY) .. " "
           .. RUN .. " " .. opts .. " " .. q(a.file) .. " " .. q(env.KEY), dir .. "/run." .. a.id)
       end
     end
+    -- the start-up and exit of a trivial script, under the same load and
+    -- niceness as the CPU attacks
+    write(dir .. "/trivial.lua", "print('ok')")
+    job("nice -n 19 env TASKIP_SECRET_KEY=" .. q(env.KEY) .. " " .. RUN .. " " .. target(m)
+      .. " " .. q(dir .. "/trivial.lua"), dir .. "/run.trivial")
     -- the C API: three hosts, each with a benign script last
     local groups = { main = {}, memory = {}, redirect = {} }
     for _, a in ipairs(attacks) do
@@ -137,11 +153,15 @@ describe("host sandbox attacks", function()
     jobs[#jobs + 1] = "wait"
     assert(os.execute(table.concat(jobs, "\n")))
 
-    runs = {}
+    local function seconds(base)
+      local s, e = read(base .. ".time"):match("([%d.]+) ([%d.]+)")
+      return s and tonumber(e) - tonumber(s)
+    end
+    runs = { trivial = { seconds = seconds(dir .. "/run.trivial") } }
     for _, a in ipairs(attacks) do
       local base = dir .. "/run." .. a.id
       runs[a.id] = { rc = tonumber(read(base .. ".rc")), out = read(base .. ".out"),
-        err = read(base .. ".err") }
+        err = read(base .. ".err"), seconds = seconds(base) }
     end
     for name, d in pairs(drivers) do
       local base = dir .. "/driver." .. name
@@ -172,6 +192,12 @@ describe("host sandbox attacks", function()
       it(a.name .. " [taskip-run]", function()
         local r = runs[a.id]
         check(a, r.rc, r.out, r.err)
+        if a.cpu then
+          local bound = tonumber(TIMEOUT) + 1 + runs.trivial.seconds
+          assert.is_true(r.seconds <= bound, string.format("%s: exit 3 after %.2f s, more "
+            .. "than --timeout %s + 1 s + %.2f s of start-up", a.id, r.seconds, TIMEOUT,
+            runs.trivial.seconds))
+        end
       end)
       it(a.name .. " [C API, next to a benign script]", function()
         local d = drivers[a.memory and "memory" or a.id == "e17_redirect" and "redirect"
@@ -187,6 +213,9 @@ describe("host sandbox attacks", function()
         local benign = res.done[d.count]
         assert.are.same({ code = 0, reason = "" }, benign, "benign script: " .. d.text)
         assert.are.same({ "ok" }, res.out[d.count])
+        assert.truthy(res.worst_cpu_ms, d.text)
+        assert.is_true(res.worst_cpu_ms <= STEP_MS + 50, string.format("a step(%d) took "
+          .. "%.1f ms of CPU (%.1f ms wall)", STEP_MS, res.worst_cpu_ms, res.worst_ms))
       end)
     end
   end

@@ -19,9 +19,13 @@
 ** API call yields the script's coroutine until curl multi has the
 ** answer; sleep() and rate-limit waits park it; a script that computes
 ** is time-sliced by its count hook, so step() returns within its
-** timeout (a single long C call such as table.sort of a huge array can
-** overrun a slice). Nothing here is thread-safe: use a host from one
-** thread. The thread needs about 1 MB of C stack for Lua's C-level
+** timeout. Where a script cannot yield (script code called from C, a
+** library loop), it is stopped once it has held the thread limits.hold
+** of CPU past its slice: a step overruns its timeout by less than 50 ms
+** of CPU whatever scripts do, except for one library call's work on a
+** script's own data, which its memory limit bounds (README, "Limits,
+** and what they guarantee"). Nothing here is thread-safe: use a host
+** from one thread. The thread needs about 1 MB of C stack for Lua's C-level
 ** limit (LUAI_MAXCCALLS) to trip before the stack ends. The host does
 ** not install signal handlers; ignore SIGPIPE in the program.
 */
@@ -61,7 +65,9 @@ typedef long (*taskip_host_key_fn)(void *ud, char *buf, size_t cap);
 /* Per-script limits; 0 means none. A script over one stops with exit
 ** code 3 and a one-line reason; the host and other scripts go on. */
 typedef struct taskip_host_limits {
-  double timeout;            /* wall-clock seconds, I/O waits included */
+  double timeout;            /* wall-clock seconds, I/O waits included;
+                                time spent ready while other scripts
+                                run is not counted */
   long long instructions;    /* Lua VM instructions */
   size_t memory;             /* bytes of the script's Lua state beyond
                                 what the taskip modules take */
@@ -98,7 +104,8 @@ typedef struct taskip_host_config {
 typedef struct taskip_host taskip_host;
 
 /* Defaults: client defaults, limits 300 s, 64 MiB, 1 MiB of output,
-** no instruction or request limit, everything allowed, info logs. */
+** 30 ms of hold, no instruction or request limit, everything allowed,
+** info logs. */
 void taskip_host_config_init(taskip_host_config *cfg);
 
 /* NULL with a message in err (never holding the key) on failure. */

@@ -273,6 +273,20 @@ $(B)/obj/core_test.o: spec/c/core_test.c $(HEADERS) Makefile
 
 $(CORE_TEST): $(B)/obj/core_test.o $(CORE_OBJS)
 	$(CC) -o $@ $^ $(URI_LIBS) -lm $(LDFLAGS)
+
+# taskip-run's watchdog alone (spec/c/watchdog_test.c).
+WATCHDOG_TEST = $(B)/watchdog-test
+
+ifeq ($(LUA),lua5.4)
+all: $(WATCHDOG_TEST)
+endif
+
+$(B)/obj/watchdog_test.o: spec/c/watchdog_test.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+$(WATCHDOG_TEST): $(B)/obj/watchdog_test.o $(B)/obj/run_watchdog.o
+	$(CC) -o $@ $^ -lpthread $(LDFLAGS)
 # }====================================================
 
 # {==================================================================

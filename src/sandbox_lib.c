@@ -25,7 +25,7 @@
 #include "sandbox.h"
 #include "host_internal.h"
 
-#define POLL_EVERY 4096
+#define POLL_EVERY 256        /* a step can walk a 2000-deep __index chain */
 
 static void poll_sometimes(lua_State *L, lua_Integer i) {
   if ((i & (POLL_EVERY - 1)) == 0)

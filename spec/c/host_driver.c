@@ -8,8 +8,8 @@
 **   host-driver [options] SCRIPT...
 **     --base-url U --cafile F --key K --lua-dir D --timeout S
 **     --max-memory MB --max-instructions N --max-requests N
-**     --max-output N --allow LIST --dry-run --step-ms N --arg A (each
-**     script gets the --arg values as arg[1..])
+**     --max-output N --max-hold MS --allow LIST --dry-run --step-ms N
+**     --arg A (each script gets the --arg values as arg[1..])
 **
 ** Prints, tab-separated: "out IDX LINE" for print() output, "log IDX
 ** LINE" for log lines, "done IDX CODE REASON" per script (IDX counts
@@ -70,6 +70,7 @@ int main(int argc, char **argv) {
     {"max-instructions", required_argument, NULL, 'i'},
     {"max-requests", required_argument, NULL, 'r'},
     {"max-output", required_argument, NULL, 'o'},
+    {"max-hold", required_argument, NULL, 'H'},
     {"allow", required_argument, NULL, 'a'},
     {"dry-run", no_argument, NULL, 'd'},
     {"step-ms", required_argument, NULL, 's'},
@@ -99,6 +100,7 @@ int main(int argc, char **argv) {
     case 'i': cfg.limits.instructions = atoll(optarg); break;
     case 'r': cfg.limits.requests = atol(optarg); break;
     case 'o': cfg.limits.output = (size_t)atol(optarg); break;
+    case 'H': cfg.limits.hold = atof(optarg) / 1000; break;
     case 'a': cfg.allow = optarg; break;
     case 'd': cfg.dry_run = 1; break;
     case 's': step_ms = atoi(optarg); break;

@@ -166,8 +166,8 @@ static int tbl_concat(lua_State *L) {
     poll_sometimes(L, i);
     lua_geti(L, 1, i);
     if (!lua_isstring(L, -1))
-      return luaL_error(L, "invalid value (at index %I) in table for "
-                        "'concat'", (LUAI_UACINT)i);
+      return luaL_error(L, "invalid value (%s) at index %I in table for "
+                        "'concat'", luaL_typename(L, -1), (LUAI_UACINT)i);
     luaL_addvalue(&b);
     if (i < j)
       luaL_addlstring(&b, sep, lsep);

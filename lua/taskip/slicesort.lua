@@ -43,16 +43,16 @@ end
 
 return function(t, lt)
   if type(t) ~= "table" then
-    error("bad argument #1 to 'sort' (table expected, got " .. type(t) .. ")", 2)
+    error("bad argument #1 to 'table.sort' (table expected, got " .. type(t) .. ")", 2)
   end
   if lt ~= nil and type(lt) ~= "function" then
-    error("bad argument #2 to 'sort' (function expected, got " .. type(lt) .. ")", 2)
+    error("bad argument #2 to 'table.sort' (function expected, got " .. type(lt) .. ")", 2)
   end
   local n = #t
   if math_type(n) ~= "integer" then
     error("object length is not an integer", 2)
   end
-  if n >= 0x7fffffff then error("bad argument #1 to 'sort' (array too big)", 2) end
+  if n >= 0x7fffffff then error("bad argument #1 to 'table.sort' (array too big)", 2) end
   if lt == nil then
     for i = n // 2, 1, -1 do sift(t, i, n) end
     for last = n, 2, -1 do

@@ -13,7 +13,8 @@
 **
 ** Prints, tab-separated: "out IDX LINE" for print() output, "log IDX
 ** LINE" for log lines, "done IDX CODE REASON" per script (IDX counts
-** scripts from 1 in argument order), and last "steps COUNT MAX_MS".
+** scripts from 1 in argument order), "steps COUNT MAX_MS", and last
+** "rss MAXRSS_KB", the process's peak resident set (getrusage).
 */
 #include <getopt.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include "taskip_host.h"
 
@@ -137,5 +139,10 @@ int main(int argc, char **argv) {
   }
   printf("steps\t%d\t%.3f\n", steps, worst);
   taskip_host_free(h);
+  {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("rss\t%ld\n", ru.ru_maxrss);     /* kB on Linux */
+  }
   return 0;
 }

@@ -13,11 +13,11 @@
 **
 ** Prints, tab-separated: "out IDX LINE" for print() output, "log IDX
 ** LINE" for log lines, "done IDX CODE REASON" per script (IDX counts
-** scripts from 1 in argument order), and last "steps COUNT MAX_MS
-** MAX_CPU_MS": the longest step() in wall and in thread CPU time (the
-** host's promise: a step overruns its timeout by at most 50 ms of CPU,
-** whatever its scripts do; wall time adds whatever else the machine
-** runs).
+** scripts from 1 in argument order), "steps COUNT MAX_MS MAX_CPU_MS":
+** the longest step() in wall and in thread CPU time (the host's
+** promise: a step overruns its timeout by at most 50 ms of CPU, whatever
+** its scripts do; wall time adds whatever else the machine runs), and
+** last "rss MAXRSS_KB", the process's peak resident set (getrusage).
 */
 #include <getopt.h>
 #include <signal.h>
@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include "taskip_host.h"
 
@@ -147,5 +148,10 @@ int main(int argc, char **argv) {
   }
   printf("steps\t%d\t%.3f\t%.3f\n", steps, worst, worst_cpu);
   taskip_host_free(h);
+  {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("rss\t%ld\n", ru.ru_maxrss);     /* kB on Linux */
+  }
   return 0;
 }

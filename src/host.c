@@ -462,6 +462,8 @@ static int charge_request(script *s, const taskip_request *req,
                           size_t *held, size_t *checking) {
   size_t query = req->query != NULL ? strlen(req->query) : 0;
   size_t url = strlen(s->h->origin.prefix) + strlen(req->path) + query + 2;
+  if (url > TASKIP_MAX_URL_BYTES)   /* refused by the core, never copied */
+    url = query = 0;
   *held = CALL_RECORD_BYTES + url + (req->body ? req->body_len + 1 : 0);
   *checking = 2 * url;
   if (host_charge(s, *held + *checking) == 0)
@@ -915,7 +917,7 @@ int taskip_host_step(taskip_host *h, int timeout_ms) {
   double budget = timeout_ms > 0 ? end : start + STEP0_BUDGET;
   /* step(0): scripts get part of the budget, so I/O always gets a turn */
   double lua_until = timeout_ms > 0 ? end : start + STEP0_BUDGET * 0.6;
-  h->admit = timeout_ms > 0 ? INT_MAX : STEP0_ADMIT;
+  h->admit = timeout_ms > 0 ? 4 + timeout_ms / 4 : STEP0_ADMIT;
   for (;;) {
     double now = sb_clock(), next, wait;
     int ready;

@@ -63,7 +63,9 @@ struct sandbox {
   lua_State *L;
   /* memory */
   size_t mem_used, mem_cap, mem_script_cap;
-  int refused;                  /* allocations refused at the cap */
+  void *fail_ptr;               /* the last refused allocation */
+  size_t fail_osize, fail_nsize;
+  int hopeless;                 /* refused requests bigger than the cap */
   int over_memory;
   size_t deep_mem;              /* check the call depth above this */
   /* time and instructions */

@@ -917,6 +917,8 @@ int taskip_host_step(taskip_host *h, int timeout_ms) {
   double budget = timeout_ms > 0 ? end : start + STEP0_BUDGET;
   /* step(0): scripts get part of the budget, so I/O always gets a turn */
   double lua_until = timeout_ms > 0 ? end : start + STEP0_BUDGET * 0.6;
+  /* a new transfer may cost a TLS handshake (a millisecond or two of
+  ** CPU in one curl call): a step starts as many as its timeout allows */
   h->admit = timeout_ms > 0 ? 4 + timeout_ms / 4 : STEP0_ADMIT;
   for (;;) {
     double now = sb_clock(), next, wait;

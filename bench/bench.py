@@ -63,7 +63,9 @@ PROFILES = {
         "par_total": 16, "par_conc": 4, "par_latency": 5,
         "many": 20, "many_calls": 2, "many_sleep": 0.05,
         "hf_runs": 2, "hf_warmup": 0,
-        "step_rounds": 1, "step_latency": 20,
+        # the full latency: a shorter one lets the first answers come
+        # back before all 100 requests are started on a busy machine
+        "step_rounds": 1, "step_latency": 200,
     },
 }
 

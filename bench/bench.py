@@ -86,7 +86,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, proc, what, timeout=10.0):
+def wait_port(port, proc, what, timeout=30.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
@@ -190,7 +190,7 @@ class Mock:
                            "--limit", "100000000", "--secret-key", KEY,
                            "--ca-out", self.cafile],
                           stdout=self.out, stderr=subprocess.STDOUT)
-        end = time.monotonic() + 10
+        end = time.monotonic() + 30     # generous: the machine may be busy
         self.base = None
         while time.monotonic() < end and self.base is None:
             if self.proc.poll() is not None:
@@ -205,7 +205,7 @@ class Mock:
 
     def stop(self):
         self.proc.terminate()
-        self.proc.wait(5)
+        self.proc.wait(30)
         self.out.close()
 
 

@@ -96,13 +96,10 @@ local function start_cli(args, env)
     q(string.format("%s %s %s >%s 2>%s & echo $! >%s; wait $!; "
       .. "echo $? >%s", env or "", BIN, args or "", q(p.out), q(p.err),
       q(p.pidfile), q(p.rc)))))
-  for _ = 1, 200 do
+  support.wait_for(function()
     local out = read_file(p.out) or ""
-    if out:find("TASKIP_CAFILE=[^\n]*\n") or read_file(p.rc) then
-      break
-    end
-    sh("sleep 0.02")
-  end
+    return out:find("TASKIP_CAFILE=[^\n]*\n") or read_file(p.rc)
+  end, 30)
   p.stdout = read_file(p.out) or ""
   p.url = p.stdout:match("TASKIP_BASE_URL=([^\n]*)")
   p.cafile = p.stdout:match("TASKIP_CAFILE=([^\n]*)")
@@ -120,16 +117,14 @@ function stop_cli(p, sig)
     os.execute("kill -" .. (sig or "TERM") .. " " .. p.pid
       .. " 2>/dev/null")
   end
-  for _ = 1, 250 do
+  local rc = support.wait_for(function()
     local rc = read_file(p.rc)
-    if rc and rc:find("%d") then
-      os.execute("rm -rf " .. q(p.dir))
-      p.exit_code = tonumber(rc)
-      return p.exit_code
-    end
-    sh("sleep 0.02")
-  end
-  error("taskip-mock did not exit")
+    return rc and rc:find("%d") and rc
+  end, 30)
+  if not rc then error("taskip-mock did not exit") end
+  os.execute("rm -rf " .. q(p.dir))
+  p.exit_code = tonumber(rc)
+  return p.exit_code
 end
 
 -- }==================================================================
@@ -638,10 +633,7 @@ describe("taskip.mock emulator", function()
     os.execute("curl -sS -o /dev/null --cacert " .. q(slow.cafile)
       .. " " .. q(slow.url .. "/contact") .. " >/dev/null 2>&1 &")
     -- until the request is in (counted, its answer being delayed)
-    for _ = 1, 200 do
-      if slow:stats().total_requests > 0 then break end
-      sh("sleep 0.05")
-    end
+    support.wait_for(function() return slow:stats().total_requests > 0 end, 30, 0.05)
     assert.equal(1, slow:stats().total_requests)
     local t0 = now_ms()
     slow:stop()

@@ -17,8 +17,6 @@ local RUN = env.bin("taskip-run")
 
 local read = env.read
 
-local function sleep(s) os.execute("sleep " .. s) end
-
 local function no_key(v, what)
   local text = type(v) == "string" and v or nil
   if not text then
@@ -322,18 +320,12 @@ describe("fault injection: the server goes away mid-run", function()
     local out, rc = dir .. "/" .. name .. ".out", dir .. "/" .. name .. ".rc"
     assert(os.execute(string.format("(%s >%s 2>&1; echo $? >%s) &", cmd, q(out), q(rc))))
     local counted
-    local t0 = core.now()
-    repeat
+    env.wait_for(function()
       counted = env.count(m, "POST /contact")
-      if counted >= upto then break end
-      sleep(0.01)
-    until core.now() - t0 > PATIENCE
+      return counted >= upto
+    end, PATIENCE, 0.01)
     m:stop()
-    t0 = core.now()
-    repeat
-      if read(rc) and read(rc):find("\n") then break end
-      sleep(0.01)
-    until core.now() - t0 > PATIENCE
+    env.wait_for(function() return read(rc) and read(rc):find("\n") end, PATIENCE, 0.01)
     return counted, read(out), tonumber(read(rc))
   end
 

@@ -13,7 +13,7 @@
 **
 ** Prints, tab-separated: "out IDX LINE" for print() output, "log IDX
 ** LINE" for log lines, "done IDX CODE REASON" per script (IDX counts
-** scripts from 1 in argument order), and last "steps COUNT MAX_MS
+** scripts from 1 in argument order), then "steps COUNT MAX_MS
 ** CPU_MAX_MS MEDIAN_MS": how many step() calls, the longest one in wall
 ** time, the most thread CPU time one took (what the host itself cost
 ** the caller: on a busy machine a step's wall time also counts the time

@@ -21,6 +21,7 @@
 #include "transport.h"
 #include "lresult.h"
 #include "ratelimit.h"
+#include "ratestore_open.h"
 #include "retry.h"
 
 #define CLIENT_MT "taskip.core.client"
@@ -32,6 +33,7 @@ typedef struct lclient {
   taskip_client *c;      /* NULL once closed */
   taskip_easy *easy;     /* the blocking transport, made on first use */
   int lua_transport;     /* calls may hand the key to a Lua transport */
+  taskip_rate_store *store;   /* rate_store, or NULL; freed after c */
 } lclient;
 
 /* A call carried by a Lua transport; keeps its client alive through a
@@ -154,8 +156,17 @@ static int core_new(lua_State *L) {
   char err[256];
   lclient *lc;
   int t;
+  const char *store_url;
+  double fleet;
   luaL_checktype(L, 1, LUA_TTABLE);
   read_config(L, 1, &cfg);
+  store_url = opt_string(L, 1, "rate_store");
+  fleet = opt_number(L, 1, "rate_fleet", 4, 1);
+  if (fleet != (double)(int)fleet || fleet > 10000) {
+    lua_pushnumber(L, fleet);
+    return opt_error(L, "rate_fleet", "a whole number from 1 to 10000");
+  }
+  cfg.rate_fleet = (int)fleet;
   t = field(L, 1, "secret_key");
   if (t == LUA_TSTRING) {
     key = lua_tolstring(L, -1, &keylen);
@@ -173,8 +184,16 @@ static int core_new(lua_State *L) {
   lc = lua_newuserdata(L, sizeof(*lc));     /* closed and valid first */
   lc->c = NULL;
   lc->easy = NULL;
+  lc->store = NULL;
   luaL_setmetatable(L, CLIENT_MT);
   lc->lua_transport = opt_bool(L, 1, "lua_transport");
+  if (store_url != NULL) {
+    lc->store = taskip_rate_store_open(store_url, key, keylen, 1, err,
+                                       sizeof(err));
+    if (lc->store == NULL)
+      return luaL_error(L, "taskip.new: %s", err);
+    cfg.rate_store = lc->store;
+  }
   lc->c = taskip_client_new(&cfg, key, keylen, err, sizeof(err));
   if (lc->c == NULL)
     return luaL_error(L, "taskip.new: %s", err);
@@ -231,6 +250,8 @@ static int client_close(lua_State *L) {
   lc->easy = NULL;
   taskip_client_free(lc->c);
   lc->c = NULL;
+  taskip_rate_store_free(lc->store);
+  lc->store = NULL;
   lua_pushboolean(L, 1);
   return 1;
 }

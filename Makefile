@@ -228,7 +228,12 @@ bench: deps bench-deps all $(BENCH_BINS)
 bench-smoke: bench-deps all $(BENCH_BINS)
 	@python3 bench/bench.py --smoke
 
-.PHONY: bench bench-deps bench-smoke
+# The per-call cost of each rate store (in-process, file, Redis), as
+# ratios against in-process: bench/RESULTS-rate-store.md.
+bench-rate-store: all
+	@$(DEV_PATH) $(LUA) bench/rate_store.lua 400 5 --out bench/RESULTS-rate-store.md
+
+.PHONY: bench bench-deps bench-smoke bench-rate-store
 # }====================================================
 
 # {==================================================== hardening: load, canary

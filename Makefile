@@ -182,7 +182,7 @@ ifeq ($(LUA),lua5.4)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/taskip
 	install -m 644 $(HOST_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 644 src/taskip_host.h src/taskip.h src/transport.h \
-		$(DESTDIR)$(INCLUDEDIR)/taskip/
+		src/ratestore.h $(DESTDIR)$(INCLUDEDIR)/taskip/
 endif
 
 clean:

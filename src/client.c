@@ -351,7 +351,8 @@ static size_t call_apply(void *ctx, const char *old, size_t oldlen,
   taskip_client *c = call->client;
   taskip_ratelimit rl;
   double now = call->op_now;
-  if (old == NULL || taskip_ratelimit_decode(&rl, old, oldlen) != 0)
+  if (old == NULL || taskip_ratelimit_decode(&rl, old, oldlen) != 0 ||
+      !taskip_ratelimit_sane(&rl, now))      /* start afresh */
     taskip_ratelimit_init(&rl, c->cfg.hour_limit, c->cfg.minute_limit);
   if (call->kind == OP_RESERVE) {
     call->granted = taskip_ratelimit_wait(&rl, now) <= 0;

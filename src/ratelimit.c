@@ -229,8 +229,8 @@ static int read_long(const char **p, long *v) {
 static int read_double(const char **p, double *v) {
   char *end;
   *v = strtod(*p, &end);
-  if (end == *p || (*end != ' ' && *end != '\0') || *v != *v)
-    return -1;
+  if (end == *p || (*end != ' ' && *end != '\0') || *v - *v != 0)
+    return -1;                        /* NaN and infinities too */
   *p = end;
   return 0;
 }
@@ -258,12 +258,25 @@ int taskip_ratelimit_decode(taskip_ratelimit *rl, const char *in,
         read_long(&p, &w[i]->remaining) != 0 ||
         read_double(&p, &w[i]->reset_at) != 0 ||
         read_double(&p, &w[i]->length) != 0 || w[i]->length < 0 ||
-        w[i]->remaining < 0 || w[i]->remaining > w[i]->limit)
+        w[i]->remaining < 0)
       return -1;
   if (read_long(&p, &r.unseen) != 0 || *p != '\0' || r.unseen < 0)
     return -1;
   *rl = r;
   return 0;
+}
+
+int taskip_ratelimit_sane(const taskip_ratelimit *rl, double now) {
+  const taskip_window *w[3];
+  int i;
+  w[0] = &rl->hour;
+  w[1] = &rl->minute;
+  w[2] = &rl->server;
+  for (i = 0; i < 3; i++)
+    if (w[i]->length > MAX_RESET ||
+        w[i]->reset_at > now + MAX_RESET + WAKE_MARGIN)
+      return 0;
+  return 1;
 }
 
 /* }======================================================= */

@@ -109,6 +109,10 @@ size_t taskip_ratelimit_encode(const taskip_ratelimit *rl, char *out,
 int taskip_ratelimit_decode(taskip_ratelimit *rl, const char *in,
                             size_t len);
 
+/* Whether a decoded record is one this code could have written by now:
+** no window longer than an hour or ending more than an hour ahead. */
+int taskip_ratelimit_sane(const taskip_ratelimit *rl, double now);
+
 /*
 ** rl as one of `fleet` processes' equal share of it (limits and what is
 ** left divided by fleet, at least 1 for a limit): the budget a process

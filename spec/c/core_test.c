@@ -1767,6 +1767,43 @@ done:
   return;
 }
 
+
+/* A record no client could have written (a window ending a year ahead,
+** an infinite reset) is ignored: the call starts afresh, it never waits
+** for it. */
+static void test_store_insane_record_ignored(void) {
+  static const char *const bad[] = {
+    "taskip-rate 1 1000 0 1731536000 3600 100 0 1700000030 60 0 0 0 0 0",
+    "taskip-rate 1 1000 0 inf 3600 100 5 1700000030 60 0 0 0 0 0",
+    "taskip-rate 1 1000 0 nan 3600 100 5 1700000030 60 0 0 0 0 0",
+    "taskip-rate 1 1000 0 1700000010 3600 100 5",
+    NULL
+  };
+  taskip_config cfg;
+  taskip_client *c = NULL;
+  taskip_call *call = NULL;
+  mem_store m;
+  int i;
+  for (i = 0; bad[i] != NULL; i++) {
+    mem_init(&m);
+    m.len = strlen(bad[i]);
+    memcpy(m.rec, bad[i], m.len + 1);
+    cfg_default(&cfg);
+    cfg.rate_store = &m.base;
+    c = client_of(&cfg);
+    call = call_of(c, "GET", "/contact", NULL, NULL);
+    CHECK(call != NULL);
+    CHECKF(answer(call, T0, 200, NULL, "{}") == 0, "record %d", i);
+    taskip_call_free(call);
+    call = NULL;
+    taskip_client_free(c);
+    c = NULL;
+  }
+done:
+  taskip_call_free(call);
+  taskip_client_free(c);
+}
+
 /* }======================================================= */
 
 typedef struct test {
@@ -1819,6 +1856,7 @@ static const test tests[] = {
   T(store_unreachable_share),
   T(store_release_unsent),
   T(store_unseen_lower_new_window),
+  T(store_insane_record_ignored),
 };
 
 int main(int argc, char **argv) {

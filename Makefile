@@ -101,7 +101,7 @@ $(B)/obj/%.o: src/%.c $(HEADERS) Makefile
 # No liblua here: a module takes the Lua API from the interpreter that
 # loads it (and one .so must not carry a second Lua).
 $(CORE_MODULE): $(B)/obj/ltaskip.o $(B)/obj/lresult.o $(B)/obj/lintegers.o \
-	$(CORE_OBJS) $(CURL_OBJS) $(STORE_OBJS)
+	$(B)/obj/lratestore.o $(CORE_OBJS) $(CURL_OBJS) $(STORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) $(LDFLAGS)
 

@@ -39,6 +39,7 @@ build = {
             "src/transport_multi.c",
             "src/fingerprint.c", "src/ratestore_open.c",
             "src/ratestore_file.c", "src/ratestore_redis.c",
+            "src/lratestore.c",
          },
          defines = { "_DEFAULT_SOURCE", "_POSIX_C_SOURCE=200809L" },
          libraries = { "curl", "uriparser", "crypto", "hiredis" },

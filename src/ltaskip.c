@@ -22,6 +22,7 @@
 #include "lresult.h"
 #include "ratelimit.h"
 #include "ratestore_open.h"
+#include "lratestore.h"
 #include "retry.h"
 
 #define CLIENT_MT "taskip.core.client"
@@ -193,6 +194,16 @@ static int core_new(lua_State *L) {
     if (lc->store == NULL)
       return luaL_error(L, "taskip.new: %s", err);
     cfg.rate_store = lc->store;
+  } else if (field(L, 1, "rate_store_lua") != LUA_TNIL) {
+    /* the OpenResty transport's ngx.shared store (lua/taskip/ngx.lua) */
+    lc->store = taskip_lua_store_new(L, lua_gettop(L), key, keylen, err,
+                                     sizeof(err));
+    lua_pop(L, 1);
+    if (lc->store == NULL)
+      return luaL_error(L, "taskip.new: %s", err);
+    cfg.rate_store = lc->store;
+  } else {
+    lua_pop(L, 1);
   }
   lc->c = taskip_client_new(&cfg, key, keylen, err, sizeof(err));
   if (lc->c == NULL)
@@ -230,7 +241,9 @@ static int client_request(lua_State *L) {
   }
   if (lc->easy == NULL && (lc->easy = taskip_easy_new()) == NULL)
     return luaL_error(L, "taskip: libcurl failed to initialise");
+  taskip_lua_store_bind(lc->store, L);
   taskip_push_result(L, taskip_easy_perform(lc->easy, *box), NULL, NULL);
+  taskip_lua_store_bind(lc->store, NULL);
   taskip_call_free(*box);
   *box = NULL;
   return 1;
@@ -250,6 +263,7 @@ static int client_close(lua_State *L) {
   lc->easy = NULL;
   taskip_client_free(lc->c);
   lc->c = NULL;
+  taskip_lua_store_bind(lc->store, L);      /* it unrefs its functions */
   taskip_rate_store_free(lc->store);
   lc->store = NULL;
   lua_pushboolean(L, 1);
@@ -354,10 +368,14 @@ static void push_attempt(lua_State *L, const taskip_attempt *a) {
 static int call_step(lua_State *L) {
   lcall *lk = check_call(L);
   double now = luaL_optnumber(L, 2, taskip_now()), wake = 0;
+  taskip_step step;
   if (call_sending(lk))
     return luaL_error(L, "taskip: call:step() before the attempt was "
                       "answered (call:response or call:failure)");
-  switch (taskip_call_step(lk->call, now, &wake)) {
+  taskip_lua_store_bind(lk->owner->store, L);  /* a store in Lua runs here */
+  step = taskip_call_step(lk->call, now, &wake);
+  taskip_lua_store_bind(lk->owner->store, NULL);
+  switch (step) {
   case TASKIP_STEP_SEND:
     lua_pushliteral(L, "send");
     push_attempt(L, taskip_call_attempt(lk->call));
@@ -434,7 +452,9 @@ static taskip_header *read_headers(lua_State *L, int t, size_t *n) {
 static void digest(lua_State *L, lcall *lk, const taskip_response *r) {
   if (!call_sending(lk))
     luaL_error(L, "taskip: no attempt of this call is in flight");
+  taskip_lua_store_bind(lk->owner->store, L);
   taskip_call_digest(lk->call, r, taskip_now());
+  taskip_lua_store_bind(lk->owner->store, NULL);
 }
 
 /* call:response(status, headers, body): what came back. */

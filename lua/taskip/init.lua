@@ -47,7 +47,7 @@ local OPTIONS = {
   hourly_limit = true, burst_limit = true, allow_http = true,
   debug = true, transport = true,
   keepalive_timeout = true, keepalive_pool = true,   -- transport "ngx" only
-  rate_store = true, rate_fleet = true,              -- transport "curl" only
+  rate_store = true, rate_fleet = true,
 }
 
 -- The core that moves the bytes: libcurl (blocking) or nginx cosockets.
@@ -92,9 +92,9 @@ function M.new(opts)
     argerror("taskip.new", "debug", "boolean or function", debug)
   end
   local backend, transport = transport_of(opts)
-  if transport == "ngx" and opts.rate_store ~= nil then
-    error("taskip.new: option 'rate_store' is not available with transport "
-      .. "\"ngx\": its file and Redis stores would block the worker", 2)
+  if transport == "ngx" and type(opts.rate_store) == "string" then
+    error("taskip.new: option 'rate_store' with transport \"ngx\" is an "
+      .. "ngx.shared dictionary: a file or Redis store would block the worker", 2)
   end
   local cfg = {}
   for k, v in pairs(opts) do cfg[k] = v end

@@ -11,7 +11,8 @@
 
 #define URL_HELP "use file:PATH or redis://HOST:PORT[/DB]"
 
-/* redis://HOST:PORT[/DB]: 0, or -1 when it is not that. */
+/* redis://HOST:PORT[/DB] (an IPv6 HOST in brackets): 0, or -1 when it
+** is not that. */
 static int parse_redis(const char *rest, char *host, size_t hostcap,
                        int *port, int *db) {
   const char *colon = strrchr(rest, ':'), *p;
@@ -23,6 +24,10 @@ static int parse_redis(const char *rest, char *host, size_t hostcap,
   n = (size_t)(colon - rest);
   if (n >= hostcap)
     return -1;
+  if (rest[0] == '[' && n > 2 && rest[n - 1] == ']') {
+    rest++;                           /* [::1] -> ::1 */
+    n -= 2;
+  }
   memcpy(host, rest, n);
   host[n] = '\0';
   for (p = host; *p; p++)

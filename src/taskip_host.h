@@ -103,7 +103,9 @@ typedef struct taskip_host_config {
                                 the rate budget shared with other
                                 processes (README, "Many processes, one
                                 key"); NULL: this host's own.
-                                client.rate_fleet applies */
+                                client.rate_fleet applies. Its updates
+                                never block a step; when it cannot be
+                                reached, one line goes to stderr */
 } taskip_host_config;
 
 typedef struct taskip_host taskip_host;

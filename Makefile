@@ -66,6 +66,7 @@ MOCK_SRCS = $(wildcard src/mock/*.c)
 HOST_SRCS = src/host.c src/sandbox.c src/sandbox_lib.c src/hostcore.c \
 	src/lresult.c \
 	src/lintegers.c \
+	src/sandbox_charge.c \
 	src/host_pattern.c \
 	src/host_text.c src/host_allow.c src/host_json.c
 CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)

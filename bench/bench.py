@@ -63,7 +63,9 @@ PROFILES = {
         "par_total": 16, "par_conc": 4, "par_latency": 5,
         "many": 20, "many_calls": 2, "many_sleep": 0.05,
         "hf_runs": 2, "hf_warmup": 0,
-        "step_rounds": 1, "step_latency": 20,
+        # the full latency: a shorter one lets the first answers come
+        # back before all 100 requests are started on a busy machine
+        "step_rounds": 1, "step_latency": 200,
     },
 }
 
@@ -84,7 +86,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, proc, what, timeout=10.0):
+def wait_port(port, proc, what, timeout=30.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
@@ -188,7 +190,7 @@ class Mock:
                            "--limit", "100000000", "--secret-key", KEY,
                            "--ca-out", self.cafile],
                           stdout=self.out, stderr=subprocess.STDOUT)
-        end = time.monotonic() + 10
+        end = time.monotonic() + 30     # generous: the machine may be busy
         self.base = None
         while time.monotonic() < end and self.base is None:
             if self.proc.poll() is not None:
@@ -203,7 +205,7 @@ class Mock:
 
     def stop(self):
         self.proc.terminate()
-        self.proc.wait(5)
+        self.proc.wait(30)
         self.out.close()
 
 

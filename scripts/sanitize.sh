@@ -28,7 +28,8 @@
 #   fails make sanitize: a spec that expects a failing exit status cannot
 #   swallow one. A finding also exits with status 99.
 # - TASKIP_SLOW=3: the specs with wall-clock limits (the attack specs'
-#   time limit) scale them, as everything runs 2-3 times slower.
+#   time limit) scale them, as everything runs 2-3 times slower; the
+#   C-level pass gets the same (CTESTS_TIMEOUT=6 for its CPU attacks).
 #   TASKIP_SANITIZER tells specs that memory figures (RSS) include ASan's
 #   shadow memory and quarantine (env.SANITIZED).
 # - The C-level pass (scripts/ctests.sh) runs the same programs directly,
@@ -85,7 +86,10 @@ s_failed=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p'
 
 echo "== C-level tests under ASan/UBSan (leaks on)"
 cout=$logs/ctests.out
-CHECK=env ERR=99 \
+# The CPU attacks' time limit there, scaled like the suite's (TASKIP_SLOW):
+# the benign script in each host must finish within it next to them,
+# with everything slower and the machine maybe busy.
+CTESTS_TIMEOUT=${CTESTS_TIMEOUT:-6} CHECK=env ERR=99 \
   ASAN_OPTIONS="$common:detect_leaks=1" \
   UBSAN_OPTIONS="$common:print_stacktrace=1" \
   bash scripts/ctests.sh "$B" 2>&1 | tee "$cout"

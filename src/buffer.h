@@ -16,6 +16,14 @@ typedef struct taskip_buffer {
 /* Appends n bytes; 0, or -1 when out of memory (b unchanged). */
 int taskip_buffer_add(taskip_buffer *b, const void *p, size_t n);
 
+/* The capacity taskip_buffer_add would grow b to for n more bytes (the
+** current one when they fit): a caller that budgets memory asks first. */
+size_t taskip_buffer_grown(const taskip_buffer *b, size_t n);
+
+/* Sets the capacity to cap (at least len + 1): grows, or gives back
+** what is unused. 0, or -1 when out of memory (b unchanged). */
+int taskip_buffer_resize(taskip_buffer *b, size_t cap);
+
 /* Frees the data; b is empty again. */
 void taskip_buffer_free(taskip_buffer *b);
 

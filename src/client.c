@@ -222,11 +222,26 @@ static int plan_method(const taskip_request *req, char *out, char *err,
   return 0;
 }
 
+/* Refuses a URL over TASKIP_MAX_URL_BYTES before any of it is built. */
+static int check_url_length(const taskip_client *c, const taskip_request *req,
+                            char *err, size_t errlen) {
+  size_t path = strlen(req->path), query = req->query ? strlen(req->query) : 0;
+  size_t url = strlen(c->origin.prefix) + path + (query ? query + 1 : 0);
+  if (url <= TASKIP_MAX_URL_BYTES)
+    return 0;
+  snprintf(err, errlen, "%s: the URL would be %.1f KB, over the %d KB "
+           "servers accept; send large data in a request body",
+           query > path ? "query" : "path", (double)url / 1024,
+           TASKIP_MAX_URL_BYTES / 1024);
+  return -1;
+}
+
 taskip_call *taskip_call_new(taskip_client *c, const taskip_request *req,
                              char *err, size_t errlen) {
   taskip_call *call;
   char method[8];
-  if (plan_method(req, method, err, errlen) != 0)
+  if (plan_method(req, method, err, errlen) != 0 ||
+      check_url_length(c, req, err, errlen) != 0)
     return NULL;
   call = calloc(1, sizeof(*call));
   if (call == NULL) {

@@ -70,6 +70,7 @@ typedef struct script {
   char reason[512];
   long requests;
   size_t output;
+  size_t charged;             /* held outside its state (sandbox_charge.c) */
   struct script *next;
 } script;
 
@@ -349,8 +350,71 @@ static void unqueue_script(taskip_host *h, const struct script *s) {
 
 /* {======================================================= calls */
 
+/*
+** What planning a call makes the host hold for a script, beyond the Lua
+** strings it came from: the core's call record (about 700 bytes, with
+** malloc's headers) and its copies of the body and of the URL. While the
+** URL is checked, uriparser's pieces and relative_path's copies hold it
+** about twice more.
+*/
+#define CALL_RECORD_BYTES 1024
+
 taskip_client *host_client(void *sp) {
   return ((script *)sp)->h->client;
+}
+
+int host_charge(void *sp, size_t n) {
+  script *s = sp;
+  if (s->sb == NULL || sb_charge(s->sb, n) != 0)
+    return -1;
+  s->charged += n;
+  return 0;
+}
+
+void host_uncharge(void *sp, size_t n) {
+  script *s = sp;
+  if (s->sb != NULL)
+    sb_uncharge(s->sb, n);
+  s->charged -= n < s->charged ? n : s->charged;
+}
+
+size_t host_task_bytes(void) {
+  return sizeof(task) + 16;         /* and malloc's header */
+}
+
+/* The transport's meter: the response body counts as it arrives. The
+** last answer tells whether the transport had to give up for memory. */
+static int meter_take(void *ud, size_t n) {
+  host_call *box = ud;
+  box->refused = host_charge(box->script, n) != 0;
+  return box->refused ? -1 : 0;
+}
+
+static void meter_give(void *ud, size_t n) {
+  host_call *box = ud;
+  host_uncharge(box->script, n);
+}
+
+/* Counts the result the call keeps (body and headers, until the script
+** has read them) in place of the last attempt's, which the core freed.
+** The transport's charge for the body was given back just before, so
+** only headers can make this go over: then the script is stopped. */
+static void hold_result(host_call *box) {
+  script *s = box->script;
+  const taskip_result *r = taskip_call_result(box->call);
+  size_t n = r->body_len + 1, i;
+  for (i = 0; i < r->header_count; i++)
+    n += sizeof(taskip_header) + strlen(r->headers[i].name) +
+         strlen(r->headers[i].value) + 2;
+  host_uncharge(s, box->result);
+  box->result = 0;
+  if (s->sb == NULL)
+    return;
+  if (host_charge(s, n) != 0) {
+    sb_charge_refused(s->sb, "a response", n);
+    return;
+  }
+  box->result = n;
 }
 
 static int is_write(const char *m) {
@@ -390,27 +454,66 @@ static void json_text(const char *s, char *out, size_t n) {
   out[o] = '\0';
 }
 
+/*
+** Charges what planning req will hold (*held) and the URL's checks will
+** take on top for a moment (*checking), before any of it is allocated.
+** Refused: the script is stopped at its memory limit, the reason naming
+** the biggest part; -1.
+*/
+static int charge_request(script *s, const taskip_request *req,
+                          size_t *held, size_t *checking) {
+  size_t query = req->query != NULL ? strlen(req->query) : 0;
+  size_t url = strlen(s->h->origin.prefix) + strlen(req->path) + query + 2;
+  if (url > TASKIP_MAX_URL_BYTES)   /* refused by the core, never copied */
+    url = query = 0;
+  *held = CALL_RECORD_BYTES + url + (req->body ? req->body_len + 1 : 0);
+  *checking = 2 * url;
+  if (host_charge(s, *held + *checking) == 0)
+    return 0;
+  if (req->body != NULL && req->body_len >= url)
+    sb_charge_refused(s->sb, "a request body", req->body_len);
+  else if (query > strlen(req->path))
+    sb_charge_refused(s->sb, "a query", query);
+  else
+    sb_charge_refused(s->sb, "a request", *held + *checking);
+  return -1;
+}
+
 host_begin host_request_begin(void *sp, const taskip_request *req,
                               host_call *box, char *msg, size_t msglen) {
   script *s = sp;
   taskip_host *h = s->h;
   char method[8], rel[1024], err[256];
-  taskip_call *call = taskip_call_new(h->client, req, err, sizeof(err));
+  size_t held, checking;
+  taskip_call *call;
+  int path_ok;
+  if (charge_request(s, req, &held, &checking) != 0) {
+    snprintf(msg, msglen, "%s", s->sb->reason);
+    return HOST_BEGIN_LIMIT;
+  }
+  call = taskip_call_new(h->client, req, err, sizeof(err));
+  path_ok = call != NULL &&
+            relative_path(h, req->path, rel, sizeof(rel)) == 0;
+  host_uncharge(s, checking);
   if (call == NULL) {
+    host_uncharge(s, held);
     snprintf(msg, msglen, "%s", err);
     return HOST_BEGIN_REFUSED;
   }
   /* the checks below see the core's normalized method, the one that
   ** goes on the wire (a GET with a body was refused above); a copy, as
-  ** the call is freed before the last use of it */
+  ** the call is freed before the last use of it. From here on, a call
+  ** that is not sent gives its charge back. */
   snprintf(method, sizeof(method), "%s", taskip_call_method(call));
-  if (relative_path(h, req->path, rel, sizeof(rel)) != 0) {
+  if (!path_ok) {
     taskip_call_free(call);
+    host_uncharge(s, held);
     snprintf(msg, msglen, "path refused");
     return HOST_BEGIN_REFUSED;
   }
   if (!host_allow_check(h->allow, method, rel)) {
     taskip_call_free(call);
+    host_uncharge(s, held);
     log_line(h, s->id, TASKIP_LOG_WARN, "denied: %s %s (not in --allow)",
              method, rel);
     snprintf(msg, msglen, "%s %s is not allowed for this script", method,
@@ -420,6 +523,7 @@ host_begin host_request_begin(void *sp, const taskip_request *req,
   if (h->cfg.dry_run && is_write(method)) {
     char path_json[512];
     taskip_call_free(call);
+    host_uncharge(s, held);
     log_line(h, s->id, TASKIP_LOG_INFO, "dry-run: %s %s%s%s%.*s", method,
              rel, req->query ? "?" : "", req->query ? req->query : "",
              req->body ? (int)(req->body_len < 600 ? req->body_len : 600) : 0,
@@ -431,6 +535,7 @@ host_begin host_request_begin(void *sp, const taskip_request *req,
   }
   if (h->cfg.limits.requests != 0 && s->requests >= h->cfg.limits.requests) {
     taskip_call_free(call);
+    host_uncharge(s, held);
     sb_kill(s->sb, SB_LIMIT_REQUESTS, "request limit (%ld) exceeded",
             h->cfg.limits.requests);
     snprintf(msg, msglen, "%s", s->sb->reason);
@@ -440,6 +545,7 @@ host_begin host_request_begin(void *sp, const taskip_request *req,
   log_line(h, s->id, TASKIP_LOG_DEBUG, "%s %s", method, rel);
   box->call = call;
   box->script = s;
+  box->held = held;
   return HOST_BEGIN_SEND;
 }
 
@@ -447,18 +553,27 @@ const taskip_result *host_call_result(const host_call *box) {
   return taskip_call_result(box->call);
 }
 
-/* Takes the call's transfer off the wire, if it is on. */
+/* Takes the call's transfer off the wire, if it is on (the transport
+** gives back what it metered). */
 static void call_detach(host_call *box) {
   script *s = box->script;
   if (box->transfer != NULL && s != NULL)
     taskip_multi_cancel(s->h->net, box->transfer);
   box->transfer = NULL;
+  if (s != NULL)
+    host_uncharge(s, box->sending);
+  box->sending = 0;
 }
 
+/* Frees the call and gives back all it had charged; runs once per box
+** (a second time finds nothing left). */
 void host_call_release(host_call *box) {
   call_detach(box);
   taskip_call_free(box->call);
   box->call = NULL;
+  if (box->script != NULL)
+    host_uncharge(box->script, box->held + box->result);
+  box->held = box->result = 0;
   if (box->task != NULL)
     ((task *)box->task)->box = NULL;
   box->task = NULL;
@@ -471,8 +586,40 @@ static void call_attempt_done(void *ud) {
   host_call *box = ud;
   script *s = box->script;
   box->transfer = NULL;
+  host_uncharge(s, box->sending);
+  box->sending = 0;
+  hold_result(box);
   if (box->task != NULL)
     call_advance(s->h, box->task);
+}
+
+/*
+** Puts the attempt the call planned on the wire, its cost charged to the
+** script first and its response body metered. 1 when it is out; 0 when
+** it could not start (the call has digested why); -1 when the script
+** cannot afford it and is stopped.
+*/
+static int call_send(taskip_host *h, host_call *box) {
+  script *s = box->script;
+  size_t cost = taskip_multi_cost(box->call);
+  taskip_meter meter;
+  if (host_charge(s, cost) != 0) {
+    sb_charge_refused(s->sb, "a request on the wire", cost);
+    return -1;
+  }
+  box->sending = cost;
+  box->refused = 0;
+  meter.take = meter_take;
+  meter.give = meter_give;
+  meter.ud = box;
+  box->transfer = taskip_multi_send_metered(h->net, box->call, &meter,
+                                            call_attempt_done, box);
+  if (box->transfer != NULL)
+    return 1;
+  host_uncharge(s, cost);
+  box->sending = 0;
+  hold_result(box);
+  return 0;
 }
 
 /* Moves the call of task t on: send it, wait, or wake the task. A call
@@ -496,10 +643,12 @@ static void call_advance(taskip_host *h, task *t) {
       t->wake = sb_clock() + (wake - now);
       return;
     case TASKIP_STEP_SEND:
-      box->transfer = taskip_multi_send(h->net, box->call,
-                                        call_attempt_done, box);
-      if (box->transfer != NULL) {
+      switch (call_send(h, box)) {
+      case 1:
         h->admit--;
+        t->state = T_CALL;
+        return;
+      case -1:                /* stopped: nothing may move it on */
         t->state = T_CALL;
         return;
       }
@@ -537,8 +686,11 @@ static void finish_script(script *s, int code, const char *reason) {
   line = clean_line(h, reason, strlen(reason), &n);
   snprintf(s->reason, sizeof(s->reason), "%s", line ? line : reason);
   free(line);
-  sb_free(s->sb);
+  sb_free(s->sb);             /* boxes and groups give back the rest */
   s->sb = NULL;
+  if (s->charged != 0)
+    log_line(h, s->id, TASKIP_LOG_ERROR, "host bug: %zu bytes still "
+             "charged to the script", s->charged);
   for (t = s->tasks; t != NULL; t = next) {
     next = t->next;
     free(t);
@@ -767,7 +919,9 @@ int taskip_host_step(taskip_host *h, int timeout_ms) {
   double budget = timeout_ms > 0 ? end : start + STEP0_BUDGET;
   /* step(0): scripts get part of the budget, so I/O always gets a turn */
   double lua_until = timeout_ms > 0 ? end : start + STEP0_BUDGET * 0.6;
-  h->admit = timeout_ms > 0 ? INT_MAX : STEP0_ADMIT;
+  /* a new transfer may cost a TLS handshake (a millisecond or two of
+  ** CPU in one curl call): a step starts as many as its timeout allows */
+  h->admit = timeout_ms > 0 ? 4 + timeout_ms / 4 : STEP0_ADMIT;
   for (;;) {
     double now = sb_clock(), next, wait;
     int ready;

@@ -53,12 +53,17 @@ void host_json_guard(lua_State *L);
 
 /* {======================================================= hostcore */
 
-/* An API call of a script, boxed in a userdata of its state. */
+/* An API call of a script, boxed in a userdata of its state. What the
+** host holds for it in C is charged to the script (sandbox_charge.c). */
 typedef struct host_call {
   taskip_call *call;     /* NULL once released */
   struct taskip_transfer *transfer;   /* on the wire, or NULL */
   void *script;          /* the host's script */
   void *task;            /* the host thread waiting for it */
+  size_t held;           /* charged: the call record and its copies */
+  size_t result;         /* charged: the result it keeps */
+  size_t sending;        /* charged: the attempt on the wire */
+  int refused;           /* the body outgrew the script's memory */
 } host_call;
 
 typedef enum host_begin {
@@ -81,6 +86,13 @@ int host_log(void *script, int level, const char *msg, size_t len);
 /* The default progress sink for long paginations. */
 void host_progress(void *script, const char *msg, size_t len);
 
+/* Charges to the script (sandbox_charge.c) that the host tallies, so
+** it can tell when one was not given back. 0, or -1 when refused. */
+int host_charge(void *script, size_t n);
+void host_uncharge(void *script, size_t n);
+/* What the host holds per task of a parallel group (its record). */
+size_t host_task_bytes(void);
+
 /* Implemented by hostcore.c. */
 int hostcore_open(lua_State *L);                 /* taskip.core */
 void hostcore_install(lua_State *L, int env, int client);
@@ -90,6 +102,7 @@ typedef struct host_group {
   int n;
   lua_State **threads;
   unsigned char *failed;
+  size_t charged;        /* the tasks' records, until the group is done */
 } host_group;
 
 /* }======================================================= */

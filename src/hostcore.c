@@ -104,12 +104,29 @@ static int call_gc(lua_State *L) {
   return 0;
 }
 
+/* The message of a response the host stopped reading because the
+** script's memory could not hold it (the core's speaks of
+** max_response_bytes). */
+static void set_refused_message(lua_State *L) {
+  sandbox *sb = sb_of(L);
+  char used[32];
+  sb_format_bytes(sb_mem_in_use(sb), used, sizeof(used));
+  lua_pushfstring(L, "response larger than the memory the script has "
+                  "left (%s in use of its %d MB); not read further",
+                  used, (int)(sb->mem_script_cap >> 20));
+  lua_setfield(L, -2, "message");
+}
+
 static int request_k(lua_State *L, int status, lua_KContext ctx) {
   host_call *box = lua_touserdata(L, (int)ctx);
+  const taskip_result *r;
   (void)status;
   sb_op_resumed(L);
   sb_check(L);
-  taskip_push_result(L, host_call_result(box), push_scrubbed, box->script);
+  r = host_call_result(box);
+  taskip_push_result(L, r, push_scrubbed, box->script);
+  if (box->refused && r->failure == TASKIP_FAIL_TOO_LARGE)
+    set_refused_message(L);
   host_call_release(box);
   return 1;
 }
@@ -174,6 +191,46 @@ static int core_now(lua_State *L) {
   return 1;
 }
 
+/* RFC 3986 unreserved, in ASCII whatever the locale (as libcurl). */
+static int unreserved(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+         c == '~';
+}
+
+/*
+** core.escape(s): s percent-encoded as libcurl does it (unreserved
+** characters kept, the rest %XX in upper case), written straight into
+** a Lua buffer: the query of a call is built in the script's own
+** counted memory, not in two uncounted C copies (taskip_lua_escape's).
+*/
+static int core_escape(lua_State *L) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t n, i, len = 0;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1,
+                                                                    &n);
+  luaL_Buffer b;
+  char *out;
+  for (i = 0; i < n; i++)
+    len += unreserved(s[i]) ? 1 : 3;
+  if (len == n) {                     /* nothing to escape: no copy */
+    lua_settop(L, 1);
+    return 1;
+  }
+  out = luaL_buffinitsize(L, &b, len);
+  for (i = 0; i < n; i++) {
+    if (unreserved(s[i])) {
+      *out++ = (char)s[i];
+    } else {
+      *out++ = '%';
+      *out++ = hex[s[i] >> 4];
+      *out++ = hex[s[i] & 15];
+    }
+  }
+  luaL_pushresultsize(&b, len);
+  return 1;
+}
+
 /* }======================================================= */
 
 /* {======================================================= globals */
@@ -228,10 +285,20 @@ static int host_progress_lua(lua_State *L) {
   return 0;
 }
 
+/* Gives back the charge for the group's task records (the host frees
+** them as the tasks end): once the parent resumes, or when the group is
+** collected after an error. */
+static void group_release(lua_State *L, host_group *g) {
+  if (g->charged > 0)
+    host_uncharge(sb_of(L)->owner, g->charged);
+  g->charged = 0;
+}
+
 static int parallel_k(lua_State *L, int status, lua_KContext ctx) {
   host_group *g = lua_touserdata(L, (int)ctx);
   int i;
   (void)status;
+  group_release(L, g);
   sb_op_resumed(L);
   sb_check(L);
   for (i = 0; i < g->n; i++) {
@@ -247,7 +314,7 @@ static int parallel_k(lua_State *L, int status, lua_KContext ctx) {
 }
 
 static int group_gc(lua_State *L) {
-  (void)L;
+  group_release(L, lua_touserdata(L, 1));
   return 0;
 }
 
@@ -275,7 +342,14 @@ static int host_parallel(lua_State *L) {
   lua_createtable(L, n, 0);                          /* 2: anchors */
   g = lua_newuserdatauv(L, sizeof(*g) + (size_t)n * (sizeof(lua_State *)
                                                      + 1), 0);   /* 3 */
+  g->charged = 0;
   luaL_setmetatable(L, GROUP_MT);
+  if (host_charge(sb_of(L)->owner, (size_t)n * host_task_bytes()) != 0) {
+    sb_charge_refused(sb_of(L), "the task records of a parallel group",
+                      (size_t)n * host_task_bytes());
+    sb_check(L);
+  }
+  g->charged = (size_t)n * host_task_bytes();
   g->n = n;
   g->threads = (lua_State **)(g + 1);
   g->failed = (unsigned char *)(g->threads + n);
@@ -305,7 +379,7 @@ int hostcore_open(lua_State *L) {
   static const luaL_Reg call_meta[] = {{"__gc", call_gc}, {NULL, NULL}};
   static const luaL_Reg group_meta[] = {{"__gc", group_gc}, {NULL, NULL}};
   static const luaL_Reg functions[] = {
-    {"new", core_new}, {"escape", taskip_lua_escape}, {"now", core_now},
+    {"new", core_new}, {"escape", core_escape}, {"now", core_now},
     {"integers", taskip_integers},
     {NULL, NULL}
   };

@@ -95,9 +95,12 @@ void sb_check(lua_State *L) {
 /*
 ** The allocator: a hard cap on the whole state. Lua answers a refused
 ** allocation with an emergency collection and the very same request
-** again, and a script may catch "not enough memory" and try again: the
-** second refusal puts the script over its limit for good, and the hook
-** or the next host function stops it.
+** again: when that retry is refused too, no collection can help and the
+** script is over its limit for good (the hook or the next host function
+** stops it). A request bigger than the whole cap can never succeed: a
+** script may catch the first "not enough memory", and the second such
+** request puts it over (else pcall(string.rep, "x", 2^30) in a loop
+** would spin until the time limit).
 */
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   sandbox *sb = ud;
@@ -110,14 +113,21 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   }
   if (nsize > old && sb->mem_cap != 0 &&
       sb->mem_used - old + nsize > sb->mem_cap) {
-    if (++sb->refused >= 2)
+    if ((sb->fail_ptr == ptr && sb->fail_osize == osize &&
+         sb->fail_nsize == nsize) ||
+        (nsize > sb->mem_script_cap && ++sb->hopeless >= 2))
       sb->over_memory = 1;
+    sb->fail_ptr = ptr;
+    sb->fail_osize = osize;
+    sb->fail_nsize = nsize;
     return NULL;
   }
   p = realloc(ptr, nsize);
   if (p == NULL)
     return NULL;
   sb->mem_used = sb->mem_used - old + nsize;
+  if (nsize > old)
+    sb->fail_nsize = 0;
   return p;
 }
 

@@ -63,7 +63,9 @@ struct sandbox {
   lua_State *L;
   /* memory */
   size_t mem_used, mem_cap, mem_script_cap;
-  int refused;                  /* allocations refused at the cap */
+  void *fail_ptr;               /* the last refused allocation */
+  size_t fail_osize, fail_nsize;
+  int hopeless;                 /* refused requests bigger than the cap */
   int over_memory;
   size_t deep_mem;              /* check the call depth above this */
   /* time and instructions */
@@ -201,5 +203,27 @@ int sb_describe_return(sandbox *sb, lua_State *co, int nres, char *buf,
 
 /* Monotonic seconds. */
 double sb_clock(void);
+
+/* {======================================================= charges
+** Memory the host holds for a script outside its Lua state counts
+** against the same cap (sandbox_charge.c). Every charge is given back
+** exactly once, before the state is closed. */
+
+/* Counts n more bytes against the cap: 0, or -1 (nothing counted) when
+** they would pass it. Never allocates; ask before allocating. */
+int sb_charge(sandbox *sb, size_t n);
+/* Gives back n bytes of an earlier charge. */
+void sb_uncharge(sandbox *sb, size_t n);
+/* What counts against the script's cap now: its state, above the
+** facade's own, and its charges. */
+size_t sb_mem_in_use(const sandbox *sb);
+/* n as "28 MB", "1.5 MB", "512 KB" or "300 bytes". */
+void sb_format_bytes(size_t n, char *buf, size_t len);
+/* Stops the script at its memory limit for a refused charge of n bytes
+** for `what`: "memory limit (64 MB) exceeded: a request body of 28 MB
+** (40 MB in use)". */
+void sb_charge_refused(sandbox *sb, const char *what, size_t n);
+
+/* }======================================================= */
 
 #endif

@@ -135,6 +135,11 @@ typedef struct taskip_result {
   size_t trace_len;
 } taskip_result;
 
+/* The longest URL a call may have: servers answer 414 beyond a few KB
+** (the emulator at about 32 KB), and URL-sized work in the transports
+** stays small. A longer one is refused naming the query or the path. */
+#define TASKIP_MAX_URL_BYTES 16384
+
 typedef struct taskip_request {
   const char *method;       /* GET, POST, PUT, PATCH, DELETE, HEAD */
   const char *path;         /* "/contact/1" or a same-origin URL */

@@ -53,6 +53,22 @@ typedef struct taskip_transfer taskip_transfer;
 /* Called once the attempt is digested into its call: step it again. */
 typedef void (*taskip_transfer_done)(void *ud);
 
+/*
+** A meter for a caller that budgets memory (the host counts what a
+** script's calls hold against the script's cap). take(ud, n) is asked
+** before a transfer allocates n more bytes for its response body and
+** answers 0 (go ahead) or nonzero (refused: the body is not grown and
+** the attempt fails as TASKIP_FAIL_TOO_LARGE); give(ud, n) hands bytes
+** back. A transfer gives back all it took when it ends, before done is
+** called, or when it is cancelled; taskip_multi_free gives nothing
+** back (the owners of transfers still in flight are gone).
+*/
+typedef struct taskip_meter {
+  int (*take)(void *ud, size_t n);
+  void (*give)(void *ud, size_t n);
+  void *ud;
+} taskip_meter;
+
 /* max_connections: per host, and idle ones kept (<= 0: 16). */
 taskip_multi *taskip_multi_new(int max_connections);
 void taskip_multi_free(taskip_multi *m);   /* cancels what is in flight */
@@ -65,6 +81,21 @@ void taskip_multi_free(taskip_multi *m);   /* cancels what is in flight */
 */
 taskip_transfer *taskip_multi_send(taskip_multi *m, taskip_call *call,
                                    taskip_transfer_done done, void *ud);
+
+/* The same with the response body metered (meter is copied). */
+taskip_transfer *taskip_multi_send_metered(taskip_multi *m,
+                                           taskip_call *call,
+                                           const taskip_meter *meter,
+                                           taskip_transfer_done done,
+                                           void *ud);
+
+/*
+** About the bytes a transfer of the attempt `call` has planned holds
+** before its response arrives: an easy handle with its buffers and
+** libcurl's copies of the URL and of the request it writes. A caller
+** that budgets memory charges this while the transfer is out.
+*/
+size_t taskip_multi_cost(const taskip_call *call);
 
 /* Stops a transfer in flight; its done is never called. */
 void taskip_multi_cancel(taskip_multi *m, taskip_transfer *t);

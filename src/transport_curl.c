@@ -11,6 +11,9 @@
 #include "transport.h"
 #include "secret.h"
 
+/* Unused room a body may keep when the core takes it over. */
+#define BODY_SLACK 4096
+
 int taskip_transport_init(void) {
   static int done;
   if (!done && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -101,14 +104,43 @@ void tcurl_release(tcurl_attempt *t) {
   wipe_slist(t->headers);
   t->headers = NULL;
   taskip_buffer_free(&t->in);
+  if (t->taken > 0 && t->meter.give != NULL)
+    t->meter.give(t->meter.ud, t->taken);
+  t->taken = 0;
 }
 
 /* {------------------------------------------------ curl callbacks */
 
+/*
+** Grows the body buffer for n more bytes with the meter's consent: by
+** doubling when the budget allows it, else by as much as it allows,
+** halving the ask down to what the n bytes need. -1 when even that is
+** refused (or out of memory): nothing is allocated then.
+*/
+static int grow_metered(tcurl_attempt *t, size_t n) {
+  size_t need = t->in.len + n + 1, ask, least;
+  if (need <= t->in.cap)
+    return 0;
+  ask = taskip_buffer_grown(&t->in, n) - t->in.cap;
+  least = need - t->in.cap;
+  while (t->meter.take(t->meter.ud, ask) != 0) {
+    if (ask == least)
+      return -1;
+    ask = ask / 2 > least ? ask / 2 : least;
+  }
+  if (taskip_buffer_resize(&t->in, t->in.cap + ask) != 0) {
+    t->meter.give(t->meter.ud, ask);
+    return -1;
+  }
+  t->taken += ask;
+  return 0;
+}
+
 static size_t on_write(char *p, size_t size, size_t n, void *ud) {
   tcurl_attempt *t = ud;
   size_t len = size * n;
-  if (t->in.len + len > t->plan->max_response_bytes) {
+  if (t->in.len + len > t->plan->max_response_bytes ||
+      (t->meter.take != NULL && grow_metered(t, len) != 0)) {
     t->too_large = 1;
     return 0;                               /* aborts the transfer */
   }
@@ -276,6 +308,12 @@ void tcurl_finish(tcurl_attempt *t, CURL *h, CURLcode rc) {
   r.failure = t->too_large ? TASKIP_FAIL_TOO_LARGE : tcurl_failure_of(rc);
   r.reached = t->reached;
   r.detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+  if (r.failure != TASKIP_FAIL_NONE) {
+    taskip_buffer_free(&t->in);   /* the core keeps no failed body */
+  } else if (t->in.cap > t->in.len + BODY_SLACK) {
+    /* the result keeps the body: not the buffer's unused doubling */
+    taskip_buffer_resize(&t->in, t->in.len + 1);
+  }
   r.body = t->in.data != NULL ? t->in.data : "";
   r.body_len = t->in.len;
   r.body_given = t->in.data;  /* NUL-terminated: room for the core's */

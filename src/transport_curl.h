@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "taskip.h"
+#include "transport.h"
 #include "buffer.h"
 
 typedef struct tcurl_attempt {
@@ -19,17 +20,21 @@ typedef struct tcurl_attempt {
   int reached;                  /* a connection was up: it may have gone */
   int too_large;
   taskip_buffer in;             /* the response body */
+  taskip_meter meter;           /* take == NULL: not metered */
+  size_t taken;                 /* what the meter granted for `in` */
   char errbuf[CURL_ERROR_SIZE];
 } tcurl_attempt;
 
-/* Sets every option of h for the attempt `call` has planned. */
+/* Sets every option of h for the attempt `call` has planned (clears t;
+** set t->meter afterwards to meter the response body). */
 CURLcode tcurl_prepare(tcurl_attempt *t, taskip_call *call, CURL *h);
 
 /* Digests what h delivered (rc) into the call, then frees the attempt's
 ** buffers. */
 void tcurl_finish(tcurl_attempt *t, CURL *h, CURLcode rc);
 
-/* Frees the attempt's buffers (wiping the key's header line). */
+/* Frees the attempt's buffers (wiping the key's header line) and gives
+** the meter back what it granted. */
 void tcurl_release(tcurl_attempt *t);
 
 taskip_failure tcurl_failure_of(CURLcode rc);

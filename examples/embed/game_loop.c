@@ -6,14 +6,19 @@
 ** per frame, and the host does a bounded slice of work — resuming scripts
 ** whose answers arrived, moving bytes on ready sockets — and returns.
 ** Here ten scripts each fetch ten contacts at once (100 requests in
-** flight) while the loop measures how long every step(0) takes.
+** flight) while the loop measures what every step(0) costs the frame: the
+** thread's CPU time (what the host itself costs, whatever else the
+** machine does meanwhile) and the wall time.
 **
 ** The key, base URL and CA file come from TASKIP_SECRET_KEY,
 ** TASKIP_BASE_URL and TASKIP_CAFILE; TASKIP_LUA_DIR points at the taskip
-** Lua modules when they are not installed. Prints one summary line; exits 1
-** if a script failed or a step(0) with 100 requests in flight used more
-** than 1 ms of CPU (the thread's CPU time: what the host itself costs
-** the frame, whatever else the machine does meanwhile).
+** Lua modules when they are not installed. A first round opens the
+** connections; then ROUNDS rounds are measured. Prints one summary line;
+** exits 1 if a script failed, if no round ever had all 100 requests in
+** flight, or if the worst step(0) of a typical round (the median round)
+** used more than 1 ms of CPU. One round alone can be unlucky on a busy
+** machine (a page fault, a cold cache after the thread was preempted);
+** a host whose step(0) is not bounded is over in every round.
 **
 **   build/embed-game-loop            (make builds it)
 */
@@ -26,6 +31,7 @@
 #include "taskip_host.h"
 
 #define SCRIPTS 10
+#define ROUNDS 5                     /* measured rounds, after the first */
 #define FRAME_NS 1000000L            /* a 1 ms frame: many steps per run */
 #define MAX_FRAMES 200000
 #define BOUND_US 1000.0
@@ -49,7 +55,7 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Spawns the scripts and steps until they finish; fills the CPU and
+/* Spawns the scripts and steps until they finish; appends the CPU and
 ** wall time of every step taken while all 100 requests were in flight. */
 static int run_round(taskip_host *h, double *cpu, double *wall, int *n) {
   struct timespec frame = {0, FRAME_NS};
@@ -63,7 +69,6 @@ static int run_round(taskip_host *h, double *cpu, double *wall, int *n) {
       return -1;
     }
   }
-  *n = 0;
   for (;;) {
     double c0 = clock_us(CLOCK_THREAD_CPUTIME_ID);
     double w0 = clock_us(CLOCK_MONOTONIC);
@@ -94,13 +99,23 @@ static int run_round(taskip_host *h, double *cpu, double *wall, int *n) {
   return failed;
 }
 
+static double max_of(const double *x, int n) {
+  double m = 0;
+  int i;
+  for (i = 0; i < n; i++)
+    if (x[i] > m)
+      m = x[i];
+  return m;
+}
+
 int main(void) {
   taskip_host_config cfg;
   taskip_host *h;
   char err[256];
   const char *key = getenv("TASKIP_SECRET_KEY");
   static double cpu[MAX_FRAMES], wall[MAX_FRAMES];
-  int n = 0, failed;
+  double worst[ROUNDS], typical;
+  int n = 0, failed, r, seen = 0;
   signal(SIGPIPE, SIG_IGN);
   taskip_host_config_init(&cfg);
   cfg.client.base_url = getenv("TASKIP_BASE_URL");
@@ -116,21 +131,30 @@ int main(void) {
     return 2;
   }
   /* The first round opens the connections (a TLS handshake is one long
-  ** call inside libcurl); the second round is the steady state. */
+  ** call inside libcurl); the next rounds are the steady state. */
   failed = run_round(h, cpu, wall, &n);
-  if (failed == 0)
+  n = 0;
+  for (r = 0; r < ROUNDS && failed == 0; r++) {
+    int before = n;
     failed = run_round(h, cpu, wall, &n);
+    if (n > before)                    /* its worst step with 100 in flight */
+      worst[seen++] = max_of(cpu + before, n - before);
+  }
   taskip_host_free(h);
   if (failed != 0)
     return 1;
-  if (n == 0) {
+  if (seen == 0) {
     fprintf(stderr, "game_loop: never saw 100 requests in flight\n");
     return 1;
   }
+  qsort(worst, (size_t)seen, sizeof(double), cmp_double);
+  typical = worst[seen / 2];
   qsort(cpu, (size_t)n, sizeof(double), cmp_double);
   qsort(wall, (size_t)n, sizeof(double), cmp_double);
-  printf("steps=%d with 100 in flight: cpu max %.0f us p99 %.0f us; "
-         "wall max %.0f us p99 %.0f us\n", n, cpu[n - 1],
-         cpu[(n * 99) / 100], wall[n - 1], wall[(n * 99) / 100]);
-  return cpu[n - 1] <= BOUND_US ? 0 : 1;
+  printf("steps=%d with 100 in flight in %d of %d rounds: cpu max %.0f us "
+         "p99 %.0f us, worst of the median round %.0f us; wall max %.0f us "
+         "p99 %.0f us median %.0f us\n", n, seen, ROUNDS, cpu[n - 1],
+         cpu[(n * 99) / 100], typical, wall[n - 1], wall[(n * 99) / 100],
+         wall[n / 2]);
+  return typical <= BOUND_US ? 0 : 1;
 }

@@ -393,6 +393,39 @@ done:
   taskip_client_free(c);
 }
 
+/* A URL over TASKIP_MAX_URL_BYTES is refused before it is built, naming
+** the query (or the path) that makes it long; one at the limit goes. */
+static void test_attempt_url_length_limit(void) {
+  taskip_client *c = default_client();
+  char *query = malloc(TASKIP_MAX_URL_BYTES + 1), err[256] = "";
+  taskip_request req;
+  taskip_call *call = call_of(c, "GET", "/contact", "x", NULL);
+  double wake = -1;
+  size_t fixed;                     /* the URL's length but the query's */
+  CHECK(c != NULL && query != NULL && call != NULL);
+  CHECK(taskip_call_step(call, T0, &wake) == TASKIP_STEP_SEND);
+  fixed = strlen(taskip_call_attempt(call)->url) - 1;
+  taskip_call_free(call);
+  memset(&req, 0, sizeof(req));
+  req.method = "GET";
+  req.path = "/contact";
+  req.query = query;
+  memset(query, 'x', TASKIP_MAX_URL_BYTES - fixed);
+  query[TASKIP_MAX_URL_BYTES - fixed] = '\0';
+  call = taskip_call_new(c, &req, err, sizeof(err));
+  CHECKF(call != NULL, "at the limit: %s", err);
+  taskip_call_free(call);
+  strcat(query, "x");
+  call = taskip_call_new(c, &req, err, sizeof(err));
+  CHECK(call == NULL);
+  CHECKF(strncmp(err, "query: the URL would be", 23) == 0, "'%s'", err);
+  CHECKF(strstr(err, "over the 16 KB servers accept") != NULL, "'%s'", err);
+done:
+  taskip_call_free(call);
+  free(query);
+  taskip_client_free(c);
+}
+
 static void test_attempt_config_limits(void) {
   taskip_config cfg;
   taskip_client *c;
@@ -1817,6 +1850,7 @@ static const test tests[] = {
   T(attempt_post_body),
   T(attempt_idempotent_methods),
   T(attempt_method_body_rule),
+  T(attempt_url_length_limit),
   T(attempt_config_limits),
   T(attempt_ipv6_host),
   T(attempt_null_when_not_out),

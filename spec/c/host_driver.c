@@ -13,11 +13,14 @@
 **
 ** Prints, tab-separated: "out IDX LINE" for print() output, "log IDX
 ** LINE" for log lines, "done IDX CODE REASON" per script (IDX counts
-** scripts from 1 in argument order), and last "steps COUNT MAX_MS
-** MAX_CPU_MS": the longest step() in wall and in thread CPU time (the
-** host's promise: a step overruns its timeout by at most 50 ms of CPU,
-** whatever its scripts do; wall time adds whatever else the machine
-** runs).
+** scripts from 1 in argument order), then "steps COUNT MAX_MS
+** CPU_MAX_MS MEDIAN_MS": how many step() calls, the longest one in wall
+** time, the most thread CPU time one took (what the host itself cost
+** the caller: on a busy machine a step's wall time also counts the time
+** the thread was not running; the host promises a step overruns its
+** timeout by at most 50 ms of CPU, whatever its scripts do), and the
+** median wall time; last "rss MAXRSS_KB", the process's peak resident
+** set (getrusage).
 */
 #include <getopt.h>
 #include <signal.h>
@@ -25,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include "taskip_host.h"
 
@@ -59,6 +63,11 @@ static double clock_ms(clockid_t id) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv) {
   static const struct option opts[] = {
     {"base-url", required_argument, NULL, 'b'},
@@ -81,8 +90,8 @@ int main(int argc, char **argv) {
   taskip_host *h;
   char err[512];
   const char *sargv[16];
-  int opt, i, step_ms = 10, steps = 0, nargv = 0;
-  double worst = 0, worst_cpu = 0;
+  int opt, i, step_ms = 10, steps = 0, nargv = 0, cap = 0;
+  double worst = 0, worst_cpu = 0, median = 0, *walls = NULL;
   signal(SIGPIPE, SIG_IGN);
   taskip_host_config_init(&cfg);
   cfg.output = on_output;
@@ -126,12 +135,23 @@ int main(int argc, char **argv) {
     ids[nscripts++] = id;
   }
   for (;;) {
-    double t0 = clock_ms(CLOCK_MONOTONIC);
-    double c0 = clock_ms(CLOCK_THREAD_CPUTIME_ID), took, cpu;
+    double t0 = clock_ms(CLOCK_MONOTONIC), c0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
+    double took, cpu;
     int left = taskip_host_step(h, step_ms);
     took = clock_ms(CLOCK_MONOTONIC) - t0;
     cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0;
-    steps++;
+    if (steps == cap) {
+      double *more = realloc(walls, (size_t)(cap ? cap * 2 : 1024) * sizeof(*walls));
+      if (more == NULL) {
+        fprintf(stderr, "host-driver: out of memory\n");
+        free(walls);
+        taskip_host_free(h);
+        return 2;
+      }
+      walls = more;
+      cap = cap ? cap * 2 : 1024;
+    }
+    walls[steps++] = took;
     if (took > worst)
       worst = took;
     if (cpu > worst_cpu)
@@ -139,13 +159,21 @@ int main(int argc, char **argv) {
     if (left == 0)
       break;
   }
+  qsort(walls, (size_t)steps, sizeof(*walls), cmp_double);
+  median = walls[steps / 2];
+  free(walls);
   for (i = 0; i < nscripts; i++) {
     const char *reason = "";
     int code = -1;
     taskip_host_status(h, ids[i], &reason, &code);
     printf("done\t%d\t%d\t%s\n", i + 1, code, reason);
   }
-  printf("steps\t%d\t%.3f\t%.3f\n", steps, worst, worst_cpu);
+  printf("steps\t%d\t%.3f\t%.3f\t%.3f\n", steps, worst, worst_cpu, median);
   taskip_host_free(h);
+  {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("rss\t%ld\n", ru.ru_maxrss);     /* kB on Linux */
+  }
   return 0;
 }

@@ -17,8 +17,6 @@ local RUN = env.bin("taskip-run")
 
 local read = env.read
 
-local function sleep(s) os.execute("sleep " .. s) end
-
 local function no_key(v, what)
   local text = type(v) == "string" and v or nil
   if not text then
@@ -114,6 +112,11 @@ local function check_error(case, v, err, what)
   no_key(err, what)
 end
 
+-- The Lua client's per-attempt timeout: what "stall past the timeout"
+-- waits for, and what every other call must finish within, TLS
+-- handshake included, on a busy machine too (the stall lasts 3 s).
+local TIMEOUT = 1
+
 describe("fault injection: the Lua client", function()
   local m, checker
 
@@ -135,7 +138,7 @@ describe("fault injection: the Lua client", function()
 
   for i, case in ipairs(CASES) do
     it(case.name .. ": " .. (case.kind or "success") .. "; a POST is sent once", function()
-      local c = env.client(m, { timeout = 0.25, rate_limit = "error" })
+      local c = env.client(m, { timeout = TIMEOUT, rate_limit = "error" })
       local email = "fault-" .. i .. "@example.com"
       m:faults(case.faults)
       local v, err = c:post("/contact", { first_name = "Fault", email = email })
@@ -145,7 +148,7 @@ describe("fault injection: the Lua client", function()
       assert.equal(case.created and 1 or 0, exists(email))
       assert.is_true(connections_to(m.port) <= 2)     -- c's and checker's
       -- a GET under the same fault, no retries: the same kind
-      local d = env.client(m, { timeout = 0.25, rate_limit = "error", max_retries = 0 })
+      local d = env.client(m, { timeout = TIMEOUT, rate_limit = "error", max_retries = 0 })
       m:faults(case.faults)
       v, err = d:get("/contact/1")
       check_error(case, v, err, "GET")
@@ -215,21 +218,34 @@ describe("fault injection: the Lua client", function()
   end)
 
   describe("a 429 storm", function()
-    local storm
+    -- storm: a 1 s window, for the wait; held: a 10 s one, so that the
+    -- calls after the 429 come before the reset however busy the machine
+    local storm, held
 
-    setup(function() storm = env.mock { window = 1 } end)
-    teardown(function() storm:stop() end)
-    before_each(function() storm:reset() end)
+    setup(function()
+      storm = env.mock { window = 1 }
+      held = env.mock { window = 10 }
+    end)
+    teardown(function()
+      storm:stop()
+      held:stop()
+    end)
+    before_each(function()
+      storm:reset()
+      held:reset()
+    end)
 
     for _, with in ipairs { true, false } do
       it((with and "with" or "without") .. " Retry-After, policy error: one request reaches "
         .. "the server, then nothing is sent until the reset", function()
-        local c = env.client(storm, { rate_limit = "error" })
-        storm:faults { status429 = 1000, retry_after = with }
+        local c = env.client(held, { rate_limit = "error" })
+        held:faults { status429 = 1000, retry_after = with }
         local v, err = c:post("/contact", { first_name = "Storm", email = "storm@example.com" })
         assert.is_nil(v)
         assert.same({ "rate_limited", 429, 1 }, { err.kind, err.status, err.attempts })
-        assert.is_true(err.retry_after > 0 and err.retry_after <= 2, tostring(err.retry_after))
+        -- the window's reset (10 s, +1 s after a whole-second reset), not
+        -- the 60 s fallback
+        assert.is_true(err.retry_after > 0 and err.retry_after <= 12, tostring(err.retry_after))
         if with then
           assert.is_string(err.headers["retry-after"])
         else
@@ -243,8 +259,8 @@ describe("fault injection: the Lua client", function()
           assert.same({ "rate_limited", 0 }, { err.kind, err.attempts })
           assert.is_nil(err.status)
         end
-        assert.equal(1, storm:stats().total_requests)
-        assert.equal(1, env.count(storm, "POST /contact"))
+        assert.equal(1, held:stats().total_requests)
+        assert.equal(1, env.count(held, "POST /contact"))
         c:close()
       end)
     end
@@ -267,7 +283,7 @@ describe("fault injection: the Lua client", function()
   end)
 
   it("a stalled GET is retried on a fresh connection, the old one closed", function()
-    local c = env.client(m, { timeout = 0.3 })
+    local c = env.client(m, { timeout = TIMEOUT })
     m:faults { stall = 1, stall_ms = 3000 }
     local page, meta = c:get("/contact")
     assert.is_table(page)
@@ -280,10 +296,12 @@ describe("fault injection: the Lua client", function()
 end)
 
 -- The server going away: a client (or a taskip-run script) makes a
--- sequence of POSTs against an emulator with 250 ms of latency; once
+-- sequence of POSTs against an emulator with LATENCY of latency; once
 -- the third is in flight (counted, its answer still being delayed), the
 -- emulator stops. That POST fails with network, the later ones cannot
--- connect, and the emulator saw exactly three.
+-- connect, and the emulator saw exactly three. The spec must see the
+-- third counted and stop the emulator within that latency: a whole
+-- second, so that a busy machine's pauses fit in it.
 describe("fault injection: the server goes away mid-run", function()
   local dir
 
@@ -292,6 +310,9 @@ describe("fault injection: the server goes away mid-run", function()
   end)
   lazy_teardown(function() os.execute("rm -rf " .. q(dir)) end)
 
+  local LATENCY = 1000      -- ms
+  local PATIENCE = 60       -- s, for the run to get there, and to end
+
   -- Starts cmd in the background (output to dir/name.out, exit code
   -- to dir/name.rc), stops m once it counted `upto` POSTs, waits for
   -- cmd; returns the POSTs counted at the stop, output and exit code.
@@ -299,16 +320,12 @@ describe("fault injection: the server goes away mid-run", function()
     local out, rc = dir .. "/" .. name .. ".out", dir .. "/" .. name .. ".rc"
     assert(os.execute(string.format("(%s >%s 2>&1; echo $? >%s) &", cmd, q(out), q(rc))))
     local counted
-    for _ = 1, 500 do
+    env.wait_for(function()
       counted = env.count(m, "POST /contact")
-      if counted >= upto then break end
-      sleep(0.01)
-    end
+      return counted >= upto
+    end, PATIENCE, 0.01)
     m:stop()
-    for _ = 1, 1000 do
-      if read(rc) and read(rc):find("\n") then break end
-      sleep(0.01)
-    end
+    env.wait_for(function() return read(rc) and read(rc):find("\n") end, PATIENCE, 0.01)
     return counted, read(out), tonumber(read(rc))
   end
 
@@ -338,7 +355,7 @@ describe("fault injection: the server goes away mid-run", function()
   ]]
 
   it("a Lua client gets network errors, and the in-flight POST was sent once", function()
-    local m = env.mock { latency_ms = 250 }
+    local m = env.mock { latency_ms = LATENCY }
     write(dir .. "/client.lua", "io.stdout:setvbuf('line') local C = require('taskip').new{ "
       .. "retry_backoff = 0.01, timeout = 10 }\n" .. SEQUENCE .. "\nC:close()\n")
     local cmd = string.format("LUA_PATH=%s LUA_CPATH=%s TASKIP_SECRET_KEY=%s TASKIP_BASE_URL=%s "
@@ -348,7 +365,7 @@ describe("fault injection: the server goes away mid-run", function()
   end)
 
   it("a taskip-run script gets network errors, and the in-flight POST was sent once", function()
-    local m = env.mock { latency_ms = 250 }
+    local m = env.mock { latency_ms = LATENCY }
     write(dir .. "/script.lua", "local C = taskip\n" .. SEQUENCE)
     local cmd = string.format("TASKIP_SECRET_KEY=%s %s --base-url %s --cafile %s %s",
       q(env.KEY), RUN, q(m.url), q(m.cafile), q(dir .. "/script.lua"))
@@ -361,6 +378,10 @@ end)
 -- what it got, then reads whether the contact exists.
 describe("fault injection: taskip-run scripts", function()
   local dir, runs = nil, {}
+  -- The time limit of the script whose POST stalls: it must have sent
+  -- the POST by then, while twenty runs start at once on a maybe busy
+  -- machine.
+  local STALL_LIMIT = 2 * env.SLOW
 
   local SCRIPT = [[
     local email = arg[1]
@@ -400,8 +421,13 @@ describe("fault injection: taskip-run scripts", function()
     local jobs = {}
     local all = {}
     for i, case in ipairs(CASES) do
+      local faults = case.faults
+      if faults.stall then
+        -- silent for longer than the script's time limit (STALL_LIMIT)
+        faults = { stall = faults.stall, stall_ms = 60000 }
+      end
       all[#all + 1] = { case = case, name = "case" .. i,
-        opts = { faults = case.faults, window = 1 } }
+        opts = { faults = faults, window = 1 } }
     end
     for i, case in ipairs(TLS_CASES) do
       all[#all + 1] = { case = case, name = "tls" .. i, opts = { cert_mode = case.cert_mode } }
@@ -414,7 +440,7 @@ describe("fault injection: taskip-run scripts", function()
       r.m = env.mock(r.opts)
       r.email = r.name .. "@example.com"
       local base = dir .. "/" .. r.name
-      local limit = r.case.faults and r.case.faults.stall and 1.5 or 20
+      local limit = r.case.faults and r.case.faults.stall and STALL_LIMIT or 20 * env.SLOW
       jobs[#jobs + 1] = string.format("(TASKIP_SECRET_KEY=%s %s --timeout %s --base-url %s "
         .. "--cafile %s --verbose %s %s >%s 2>%s; echo $? >%s) &", q(env.KEY), RUN, limit,
         q(r.m.url), q(r.m.cafile), q(dir .. "/" .. (r.script or "fault.lua")), q(r.email),

@@ -11,14 +11,15 @@ local RUN = env.bin("taskip-run")
 local function read(path) return env.read(path) or "" end
 
 
--- Runs every case at once: case = {script = source, opts = "..."}.
--- Adds rc, out, err and seconds to each case.
+-- Runs every case at once: case = {script = source, opts = "..."[,
+-- wrap = a command prefix]}. Adds rc, out, err and seconds (wall time,
+-- start to exit) to each case.
 local function run_all(dir, m, cases)
   local jobs = {}
   for name, c in pairs(cases) do
     local base = dir .. "/" .. name
     write(base .. ".lua", c.script or "")
-    local cmd = (c.env or ("TASKIP_SECRET_KEY=" .. q(env.KEY))) .. " " .. RUN
+    local cmd = (c.env or ("TASKIP_SECRET_KEY=" .. q(env.KEY))) .. " " .. (c.wrap or "") .. RUN
       .. " --base-url " .. q(m.url) .. " --cafile " .. q(m.cafile) .. " "
       .. (c.opts or "") .. " " .. (c.file or q(base .. ".lua"))
     jobs[#jobs + 1] = "(s=$(date +%s%N); " .. cmd .. " >" .. q(base .. ".out") .. " 2>"
@@ -41,11 +42,21 @@ local function one_line(s)
   return n == 1
 end
 
+-- The time-limit cases end by themselves only if the limit fires: a
+-- broken limit is killed at KILL_AFTER (and fails on its exit status)
+-- instead of hanging the suite.
+local KILL_AFTER = 60
+
 describe("taskip-run limits and exit codes", function()
   local m, dir
   local cases = {
-    time = { script = "while true do end", opts = "--timeout 0.3" },
-    time_io = { script = "sleep(30)", opts = "--timeout 0.3" },
+    time = { script = "while true do end", opts = "--timeout 0.3",
+      wrap = "timeout -s KILL " .. KILL_AFTER .. " " },
+    time_io = { script = "sleep(30)", opts = "--timeout 0.3",
+      wrap = "timeout -s KILL " .. KILL_AFTER .. " " },
+    -- the reference for those two: the same start, 0.3 s of sleep and
+    -- exit, in the same batch on the same (maybe busy) machine
+    sleep_reference = { script = "sleep(0.3)" },
     instructions = { script = "local i = 0 while true do i = i + 1 end",
       opts = "--max-instructions 200000" },
     memory = { script = "local t = {} for i = 1, 1e8 do t[i] = ('x'):rep(100) .. i end",
@@ -89,14 +100,28 @@ describe("taskip-run limits and exit codes", function()
     if not logs then assert.truthy(one_line(c.err), c.err) end
   end
 
+  -- A limit that fires ends the run about when a 0.3 s sleep would end
+  -- it. How long that takes depends on how busy the machine is, so the
+  -- bound is relative to the reference run of the same batch, with a
+  -- generous margin; a limit that never fired (30 s, or killed at
+  -- KILL_AFTER) or fired seconds late still fails it.
+  local function in_time(name)
+    local ref = cases.sleep_reference
+    assert.are.equal(0, ref.rc, ref.err)
+    local c = cases[name]
+    local bound = 2 * ref.seconds + 1
+    assert.is_true(c.seconds < bound, ("%s: %.2f s, the 0.3 s reference %.2f s (bound %.2f s)")
+      :format(name, c.seconds, ref.seconds, bound))
+  end
+
   it("a script over the wall-clock limit stops with exit 3", function()
     limit("time", "time limit (0.3 s) exceeded")
-    assert.is_true(cases.time.seconds < 2)
+    in_time("time")
   end)
 
   it("the wall-clock limit counts waits (sleep, I/O) too", function()
     limit("time_io", "time limit (0.3 s) exceeded")
-    assert.is_true(cases.time_io.seconds < 2)
+    in_time("time_io")
   end)
 
   it("a script over the instruction budget stops with exit 3", function()

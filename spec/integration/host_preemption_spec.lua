@@ -26,6 +26,7 @@ describe("host preemption", function()
   lazy_setup(function()
     dir = env.tmpdir()
     write(dir .. "/hog.lua", HOG)
+    write(dir .. "/long_hog.lua", HOG:gsub("200", "5000"))   -- minutes of work
     write(dir .. "/sum.lua", "local n = 0 for i = 1, 1e5 do n = n + i end print(n)")
   end)
   lazy_teardown(function()
@@ -65,7 +66,7 @@ describe("host preemption", function()
     -- the hog may hold the thread (hold limit off) until its own 1 s limit;
     -- its neighbour, ready all that time, then still runs to its end
     local out = sh(DRIVER .. " --lua-dir lua" .. OFFLINE .. "--key k --timeout 1 --max-hold 0 "
-      .. q(dir .. "/hog.lua") .. " " .. q(dir .. "/sum.lua"))
+      .. q(dir .. "/long_hog.lua") .. " " .. q(dir .. "/sum.lua"))
     assert.truthy(out:find("done\t1\t3\ttime limit (1 s) exceeded", 1, true), out)
     assert.truthy(out:find("out\t2\t5000050000", 1, true), out)
     assert.truthy(out:find("done\t2\t0\t", 1, true), out)

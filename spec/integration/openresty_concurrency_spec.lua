@@ -5,6 +5,7 @@
 local env = require "support.env"
 local nginx = require "support.nginx"
 local cjson = require "cjson"
+local core = require "taskip.core"
 
 local by_name = nginx.by_name
 
@@ -47,12 +48,18 @@ describe("taskip in one nginx worker", function()
       m:faults { slow_ms = 1500 }
       local slow_done = srv:spawn("/run/slow")
       local wait_done = srv:spawn("/run/wait")
-      os.execute("sleep 0.5")
+      -- Pings one after another from now on, for a while: when they fall
+      -- (each answer says when nginx ran it) depends on how busy the
+      -- machine is, so they are sorted afterwards by what was in
+      -- progress then. A worker held by the call or the wait would
+      -- answer none while they last.
       local pings = {}
-      for i = 1, 5 do
+      local t0 = core.now()
+      while #pings < 5 or core.now() - t0 < 1.2 do
         local body, status, secs = srv:get("/run/ping")
         assert.equal(200, status)
-        pings[i] = { at = cjson.decode(body).at, secs = secs }
+        pings[#pings + 1] = { at = cjson.decode(body).at, secs = secs }
+        if #pings >= 200 then break end
       end
       local slow = cjson.decode((slow_done()))
       local wait = cjson.decode((wait_done()))
@@ -61,15 +68,23 @@ describe("taskip in one nginx worker", function()
       local slow_s, wait_s = slow.finished - slow.started, wait.finished - wait.started
       assert.is_true(slow_s >= 1.5, "the slow call took " .. slow_s .. " s")
       assert.is_true(wait_s >= 0.5, "the rate-limit wait took " .. wait_s .. " s")
-      local lo, hi = math.huge, 0
+      local during = {}
       for _, p in ipairs(pings) do
-        lo, hi = math.min(lo, p.secs), math.max(hi, p.secs)
-        assert.is_true(p.at > slow.started and p.at < slow.finished, "ping outside the slow call")
-        assert.is_true(p.at > wait.started and p.at < wait.finished, "ping outside the wait")
-        assert.is_true(p.secs < 0.1, "a ping took " .. p.secs .. " s")
+        if p.at > slow.started and p.at < slow.finished and p.at > wait.started
+          and p.at < wait.finished then
+          during[#during + 1] = p.secs
+        end
       end
-      print(string.format("\n  ngx: pings %.1f-%.1f ms during a %.2f s call and a %.2f s wait",
-        lo * 1000, hi * 1000, slow_s, wait_s))
+      -- answered while both were in progress ...
+      assert.is_true(#during >= 3, #during .. " of " .. #pings .. " pings during both")
+      -- ... in under 100 ms: the median one (one ping can lose the CPU
+      -- to whatever else runs on the machine; a blocked worker delays all)
+      table.sort(during)
+      local median = during[(#during + 1) // 2]
+      assert.is_true(median < 0.1, "the median ping took " .. median .. " s")
+      print(string.format("\n  ngx: %d pings during a %.2f s call and a %.2f s wait: "
+        .. "%.1f-%.1f ms, median %.1f ms", #during, slow_s, wait_s, during[1] * 1000,
+        during[#during] * 1000, median * 1000))
     end)
 
   it("overlaps 5 slow calls of one request, then reuses their 5 pooled connections", function()
@@ -77,8 +92,12 @@ describe("taskip in one nginx worker", function()
     local r = run("overlap", "n=5")
     local took = r.finished - r.started
     assert.equal(5, r.ok)
-    assert.is_true(took >= 1.0 and took < 1.8 * env.SLOW, "5 calls of 1 s took " .. took .. " s")
+    -- five connections: each call found the others' busy ...
     assert.equal(5, m:stats().connections)
+    -- ... and the calls overlapped: one after another takes at least 5 s
+    -- (the emulator holds each answer 1 s), two at a time 3 s; 3 s
+    -- leaves a busy machine 2 s for connecting
+    assert.is_true(took >= 1.0 and took < 3, "5 calls of 1 s took " .. took .. " s")
     r = run("overlap", "n=5")
     assert.equal(5, r.ok)
     local stats = m:stats()

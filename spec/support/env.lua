@@ -121,6 +121,21 @@ function M.write(path, s)
   f:close()
 end
 
+--- Calls f every `interval` seconds (default 0.02) until it returns a
+--- true value, which is returned, or until `seconds` have passed (then
+--- nil). A patience measured in time, not in tries: on a busy machine
+--- each try can take far longer than its sleep.
+function M.wait_for(f, seconds, interval)
+  local core = require "taskip.core"
+  local t0 = core.now()
+  repeat
+    local v = f()
+    if v then return v end
+    os.execute("sleep " .. (interval or 0.02))
+  until core.now() - t0 > seconds
+  return f() or nil
+end
+
 --- Runs a shell command as it is; returns its output and exit status.
 function M.sh(cmd)
   local p = io.popen(cmd .. " 2>&1")

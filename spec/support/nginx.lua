@@ -161,12 +161,11 @@ end
 
 -- The master's pid, once nginx has written it.
 function Server:wait_pid()
-  for _ = 1, 200 do
-    local pid = env.read(self.dir .. "/logs/nginx.pid")
-    if pid and pid:match("%d+") then return pid:match("%d+") end
-    os.execute("sleep 0.01")
-  end
-  error("nginx wrote no pid file")
+  local pid = env.wait_for(function()
+    local text = env.read(self.dir .. "/logs/nginx.pid")
+    return text and text:match("%d+")
+  end, 30, 0.01)
+  return pid or error("nginx wrote no pid file")
 end
 
 -- If this process dies before stop() (a killed test run), a watcher
@@ -202,19 +201,18 @@ function Server:spawn(path)
     "curl -s -m 20 -o %s.body -w '%%{http_code} %%{time_total}' %s > %s.meta &",
     file, env.quote(self.url .. path), file))
   return function()
-    for _ = 1, 2000 do
-      local meta = env.read(file .. ".meta")
-      if meta and meta:match("^%d+ [%d.]+$") then
-        local body = env.read(file .. ".body")
-        os.remove(file)
-        os.remove(file .. ".body")
-        os.remove(file .. ".meta")
-        local status, secs = meta:match("^(%d+) ([%d.]+)$")
-        return body, tonumber(status), tonumber(secs)
-      end
-      os.execute("sleep 0.02")
-    end
-    error("background request " .. path .. " did not finish")
+    -- curl gives up after 20 s (-m 20) and writes its line then
+    local meta = env.wait_for(function()
+      local text = env.read(file .. ".meta")
+      return text and text:match("^%d+ [%d.]+$") and text
+    end, 60)
+    if not meta then error("background request " .. path .. " did not finish") end
+    local body = env.read(file .. ".body")
+    os.remove(file)
+    os.remove(file .. ".body")
+    os.remove(file .. ".meta")
+    local status, secs = meta:match("^(%d+) ([%d.]+)$")
+    return body, tonumber(status), tonumber(secs)
   end
 end
 
@@ -231,10 +229,9 @@ end
 function Server:stop()
   if not self.pid then return end
   os.execute("kill -TERM " .. self.pid .. " 2>/dev/null")
-  for _ = 1, 300 do
-    if not os.execute("kill -0 " .. self.pid .. " 2>/dev/null") then break end
-    os.execute("sleep 0.01")
-  end
+  env.wait_for(function()
+    return not os.execute("kill -0 " .. self.pid .. " 2>/dev/null")
+  end, 10, 0.01)
   os.execute("kill -KILL " .. self.pid .. " 2>/dev/null")
   self.pid = nil
   os.execute("rm -rf " .. self.dir)

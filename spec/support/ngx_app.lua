@@ -158,7 +158,7 @@ function S.timer()
     c:close()
   end))
   local t0 = now()
-  while not done and now() - t0 < 5 do ngx.sleep(0.01) end
+  while not done and now() - t0 < 15 do ngx.sleep(0.01) end
   return done or { ok = false, err = { kind = "no answer from the timer" } }
 end
 

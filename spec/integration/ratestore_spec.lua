@@ -314,22 +314,27 @@ describe("rate stores: Redis stopped mid-run", function()
     env.sh(cmd)
     local stopped = started + 2
     local took = core.now() - started
+    local went_on = 0
     for i = 1, n do
       local out = env.read(dir .. "/out." .. i) or ""
       local err = env.read(dir .. "/err." .. i) or ""
       local _, warnings = err:gsub("rate store redis://[^\n]* unreachable", "")
-      assert.equal(1, warnings, err)
       assert.equal(calls, count_ok({ out }), out .. err)
       -- the first call that ended after the stop came within a window
       local first
       for t in out:gmatch("call %d+ ok ([%d.]+)") do
-        if tonumber(t) > stopped then first = tonumber(t) break end
+        if tonumber(t) > stopped + 0.5 then first = tonumber(t) break end
       end
       if first then
+        went_on = went_on + 1
+        assert.equal(1, warnings, err)      -- once, however many calls
         assert.is_true(first - stopped < WINDOW + 2 * env.SLOW,
           "stalled " .. (first - stopped))
+      else                                  -- done before the stop
+        assert.is_true(warnings <= 1, err)
       end
     end
+    assert.is_true(went_on > 0, "every process was done before Redis stopped")
     local n429 = statuses(m)[429] or 0
     print(string.format("\n  Redis stopped after 2 s: %d x 429, %.1f s", n429, took))
     assert.is_true(n429 <= n, n429 .. " x 429")

@@ -23,6 +23,9 @@ dependencies = {
 external_dependencies = {
    CURL = { library = "curl" },
    URIPARSER = { header = "uriparser/Uri.h", library = "uriparser" },
+   -- the shared rate stores: the key's fingerprint (HMAC) and Redis
+   CRYPTO = { header = "openssl/hmac.h", library = "crypto" },
+   HIREDIS = { header = "hiredis/hiredis.h", library = "hiredis" },
 }
 build = {
    type = "builtin",
@@ -34,11 +37,16 @@ build = {
             "src/retry.c", "src/origin.c", "src/digest.c", "src/buffer.c",
             "src/transport_curl.c", "src/transport_easy.c",
             "src/transport_multi.c",
+            "src/fingerprint.c", "src/ratestore_open.c",
+            "src/ratestore_file.c", "src/ratestore_redis.c",
+            "src/lratestore.c",
          },
          defines = { "_DEFAULT_SOURCE", "_POSIX_C_SOURCE=200809L" },
-         libraries = { "curl", "uriparser" },
-         incdirs = { "$(CURL_INCDIR)", "$(URIPARSER_INCDIR)" },
-         libdirs = { "$(CURL_LIBDIR)", "$(URIPARSER_LIBDIR)" },
+         libraries = { "curl", "uriparser", "crypto", "hiredis" },
+         incdirs = { "$(CURL_INCDIR)", "$(URIPARSER_INCDIR)",
+            "$(CRYPTO_INCDIR)", "$(HIREDIS_INCDIR)" },
+         libdirs = { "$(CURL_LIBDIR)", "$(URIPARSER_LIBDIR)",
+            "$(CRYPTO_LIBDIR)", "$(HIREDIS_LIBDIR)" },
       },
       ["taskip"] = "lua/taskip/init.lua",
       ["taskip.endpoints"] = "lua/taskip/endpoints.lua",

@@ -305,9 +305,9 @@ static int run_handler(lua_State *L) {      /* upvalue 1: the handler */
   sandbox *sb = sb_of(L);
   lua_State *co;
   int st, nres;
-  if (sb->killed != SB_LIMIT_NONE || lua_gettop(L) < 1)
-    return 1;                               /* the error, unchanged */
   lua_settop(L, 1);
+  if (sb->killed != SB_LIMIT_NONE)
+    return 1;                               /* the error, unchanged */
   co = lua_newthread(L);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_pushvalue(L, 1);

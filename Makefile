@@ -27,13 +27,21 @@ else
 B = build/$(LUA)
 endif
 
-LUA_MODULE_DIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
-LUA_CMODULE_DIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
+# Install dirs, in LuaRocks' terms: LUADIR for Lua files, LIBDIR for C
+# modules (the old names LUA_MODULE_DIR/LUA_CMODULE_DIR still work),
+# BINDIR for the programs; SOLIBDIR for libtaskip.so/.a and pkgconfig/.
+LUADIR ?= $(or $(LUA_MODULE_DIR),$(PREFIX)/share/lua/$(LUA_VERSION))
+LIBDIR ?= $(or $(LUA_CMODULE_DIR),$(PREFIX)/lib/lua/$(LUA_VERSION))
 BINDIR ?= $(PREFIX)/bin
-LIBDIR ?= $(PREFIX)/lib
+SOLIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
 
-LUA_INCDIR ?= $(shell $(PKG_CONFIG) --cflags-only-I $(LUA_PC) 2>/dev/null)
+# Where Lua is: LUA_INCDIR holds lua.h, LUA_LIBDIR liblua (as LuaRocks
+# passes them); both default to what pkg-config says for $(LUA).
+LUA_INCDIR ?= $(or $(patsubst -I%,%,$(firstword \
+	$(shell $(PKG_CONFIG) --cflags-only-I $(LUA_PC) 2>/dev/null))),/usr/include)
+LUA_LIBDIR ?= $(shell $(PKG_CONFIG) --variable=libdir $(LUA_PC) 2>/dev/null)
 LUA_LIBS ?= $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null)
 CURL_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS ?= $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
@@ -47,9 +55,18 @@ LIBFLAG ?= -shared
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 ALL_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	$(WARNINGS) $(CFLAGS) $(LUA_INCDIR) $(CURL_CFLAGS) \
-	-DTASKIP_LUA_MODULE_DIR='"$(LUA_MODULE_DIR)"' \
-	-DTASKIP_LUA_CMODULE_DIR='"$(LUA_CMODULE_DIR)"'
+	$(WARNINGS) $(CFLAGS) -I$(LUA_INCDIR) $(CURL_CFLAGS)
+
+# The installed tools and libtaskip.so find the Lua modules relative to
+# themselves (src/selfpath.c), so an install tree can be moved; the
+# absolute dirs are the last resort. Only the objects that use these
+# see them, and they are rebuilt when the dirs change (paths.stamp).
+REL_LUADIR_BIN := $(shell realpath -m --relative-to='$(BINDIR)' '$(LUADIR)')
+REL_LUADIR_LIB := $(shell realpath -m --relative-to='$(SOLIBDIR)' '$(LUADIR)')
+PATH_DEFS = -DTASKIP_LUA_MODULE_DIR='"$(LUADIR)"' \
+	-DTASKIP_LUA_CMODULE_DIR='"$(LIBDIR)"' \
+	-DTASKIP_LUADIR_FROM_BIN='"$(REL_LUADIR_BIN)"' \
+	-DTASKIP_LUADIR_FROM_LIB='"$(REL_LUADIR_LIB)"'
 
 # The core: no I/O, no curl, no Lua (tested alone by build/core-test).
 CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
@@ -62,7 +79,8 @@ HOST_SRCS = src/host.c src/sandbox.c src/sandbox_lib.c src/hostcore.c \
 	src/lintegers.c \
 	src/sandbox_charge.c \
 	src/host_pattern.c \
-	src/host_text.c src/host_allow.c src/host_json.c
+	src/host_text.c src/host_allow.c src/host_json.c \
+	src/selfpath.c
 CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
 CURL_OBJS = $(CURL_SRCS:src/%.c=$(B)/obj/%.o)
 MOCK_OBJS = $(MOCK_SRCS:src/%.c=$(B)/obj/%.o)
@@ -88,9 +106,25 @@ all: $(EMULATOR_MODULE) $(MOCK_BIN) $(HOST_LIB) $(RUN_BIN) \
 	$(HOST_DRIVER) $(EMBED_BIN)
 endif
 
-$(B)/obj/%.o: src/%.c $(HEADERS) Makefile
+PATH_OBJS = $(B)/obj/host.o $(B)/obj/selfpath.o $(B)/obj/mock/lua_bridge.o
+$(PATH_OBJS): EXTRA_CFLAGS += $(PATH_DEFS)
+$(PATH_OBJS): $(B)/paths.stamp
+# The emulator's flags (libmicrohttpd, GnuTLS) on the emulator's objects only.
+EMU_OBJS = $(MOCK_OBJS) $(B)/obj/lemulator.o $(B)/obj/taskip_mock.o
+$(EMU_OBJS): EXTRA_CFLAGS += $(MHD_CFLAGS)
+
+$(B)/paths.stamp: FORCE
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@
+	@echo '$(LUADIR) $(LIBDIR) $(REL_LUADIR_BIN) $(REL_LUADIR_LIB)' | \
+		cmp -s - $@ 2>/dev/null || \
+		echo '$(LUADIR) $(LIBDIR) $(REL_LUADIR_BIN) $(REL_LUADIR_LIB)' > $@
+
+# Header dependencies come from the compiler (-MMD).
+$(B)/obj/%.o: src/%.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(EXTRA_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(wildcard $(B)/obj/*.d $(B)/obj/mock/*.d)
 
 # No liblua here: a module takes the Lua API from the interpreter that
 # loads it (and one .so must not carry a second Lua).
@@ -103,7 +137,7 @@ $(EMULATOR_MODULE): $(B)/obj/lemulator.o $(MOCK_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBFLAG) -o $@ $^ $(MHD_LIBS) -lpthread $(LDFLAGS)
 
-$(MOCK_BIN): $(B)/obj/taskip_mock.o $(MOCK_OBJS)
+$(MOCK_BIN): $(B)/obj/taskip_mock.o $(B)/obj/selfpath.o $(MOCK_OBJS)
 	$(CC) -o $@ $^ $(MHD_LIBS) $(LUA_LIBS) -lpthread -lm $(LDFLAGS)
 
 # The script host: a static library for embedders, taskip-run, and the
@@ -112,9 +146,9 @@ $(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(RUN_BIN): $(B)/obj/taskip_run.o $(B)/obj/run_watchdog.o $(HOST_LIB) \
-	$(MOCK_OBJS)
-	$(CC) -o $@ $^ $(HOST_LINK) $(MHD_LIBS) -lpthread
+# No emulator inside: --mock runs taskip-mock beside it.
+$(RUN_BIN): $(B)/obj/taskip_run.o $(B)/obj/run_watchdog.o $(HOST_LIB)
+	$(CC) -o $@ $^ $(HOST_LINK) -lpthread
 
 $(B)/obj/host_driver.o: spec/c/host_driver.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
@@ -165,16 +199,16 @@ demo: deps all
 INSTALL_LUA_FILES = $(if $(filter lua5.4,$(LUA)),$(LUA_FILES),$(MODULE_LUA_FILES))
 
 install: all
-	install -d $(DESTDIR)$(LUA_CMODULE_DIR)/taskip
+	install -d $(DESTDIR)$(LIBDIR)/taskip
 	for f in $(INSTALL_LUA_FILES); do \
-		install -D -m 644 $$f $(DESTDIR)$(LUA_MODULE_DIR)/$${f#lua/}; done
-	install -m 755 $(CORE_MODULE) $(DESTDIR)$(LUA_CMODULE_DIR)/taskip/
+		install -D -m 644 $$f $(DESTDIR)$(LUADIR)/$${f#lua/}; done
+	install -m 755 $(CORE_MODULE) $(DESTDIR)$(LIBDIR)/taskip/
 ifeq ($(LUA),lua5.4)
-	install -m 755 $(EMULATOR_MODULE) $(DESTDIR)$(LUA_CMODULE_DIR)/taskip/
+	install -m 755 $(EMULATOR_MODULE) $(DESTDIR)$(LIBDIR)/taskip/
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(MOCK_BIN) $(RUN_BIN) $(DESTDIR)$(BINDIR)/
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/taskip
-	install -m 644 $(HOST_LIB) $(DESTDIR)$(LIBDIR)/
+	install -d $(DESTDIR)$(SOLIBDIR) $(DESTDIR)$(INCLUDEDIR)/taskip
+	install -m 644 $(HOST_LIB) $(DESTDIR)$(SOLIBDIR)/
 	install -m 644 src/taskip_host.h src/taskip.h src/transport.h \
 		$(DESTDIR)$(INCLUDEDIR)/taskip/
 endif
@@ -182,7 +216,7 @@ endif
 clean:
 	rm -rf $(B)
 
-.PHONY: all module luas deps test test-luas lint docs demo install clean
+.PHONY: all module luas deps test test-luas lint docs demo install clean FORCE
 
 # {==================================================== benchmarks
 #   make bench          the timed runs (a few minutes): prints the table
@@ -309,7 +343,7 @@ FUZZ_TARGETS = ratelimit url digest json host
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	$(WARNINGS) -g -O1 $(FUZZ_SAN) $(LUA_INCDIR) $(CURL_CFLAGS) -Isrc \
+	$(WARNINGS) -g -O1 $(FUZZ_SAN) -I$(LUA_INCDIR) $(CURL_CFLAGS) -Isrc \
 	-DFUZZ_LUA_DIR='"$(CURDIR)/lua"'
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 FUZZ_CORE = $(CORE_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)

@@ -147,6 +147,52 @@ $(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS)
 	$(AR) rcs $@ $^
 
 # No emulator inside: --mock runs taskip-mock beside it.
+# {==================================================== libtaskip.so
+# The core and the host as a shared library for embedders (pkg-config
+# taskip). It carries Lua 5.4 (Debian's liblua5.4.a) with every symbol
+# hidden, so a program that embeds LuaJIT or another Lua can use it; its
+# sandboxes get a built-in JSON codec instead of lua-cjson, which could
+# not bind to a hidden Lua (src/host_cjson.c). Only taskip_* is exported
+# (src/libtaskip.map).
+VERSION := $(shell sed -n 's/^\#define TASKIP_VERSION "\(.*\)"/\1/p' src/taskip.h)
+SONAME = libtaskip.so.0
+SHARED_LIB = $(B)/$(SONAME)
+LUA_STATIC ?= $(LUA_LIBDIR)/liblua$(LUA_VERSION).a
+PKGCONFIGDIR ?= $(SOLIBDIR)/pkgconfig
+SO_OBJS = $(filter-out $(B)/obj/sandbox.o,$(HOST_OBJS)) \
+	$(B)/obj/sandbox_so.o $(B)/obj/host_cjson.o $(B)/obj/lua_stdio.o \
+	$(CORE_OBJS) $(CURL_OBJS)
+
+$(B)/obj/sandbox_so.o: src/sandbox.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DTASKIP_BUILTIN_JSON -MMD -MP -c $< -o $@
+
+$(SHARED_LIB): $(SO_OBJS) src/libtaskip.map
+	$(CC) $(LIBFLAG) -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=src/libtaskip.map -Wl,--exclude-libs,ALL \
+		-o $@ $(SO_OBJS) $(LUA_STATIC) $(CURL_LIBS) $(URI_LIBS) -lm \
+		$(LDFLAGS)
+	ln -sf $(SONAME) $(B)/libtaskip.so
+
+# Paths relative to the .pc file itself, so a moved tree still works.
+$(B)/taskip.pc: Makefile src/taskip.h
+	@printf '%s\n' \
+	  'prefix=$${pcfiledir}/$(shell realpath -m --relative-to='$(PKGCONFIGDIR)' '$(PREFIX)')' \
+	  'libdir=$${pcfiledir}/$(shell realpath -m --relative-to='$(PKGCONFIGDIR)' '$(SOLIBDIR)')' \
+	  'includedir=$${pcfiledir}/$(shell realpath -m --relative-to='$(PKGCONFIGDIR)' '$(INCLUDEDIR)')' \
+	  '' \
+	  'Name: taskip' \
+	  'Description: TaskIP API client core and sandboxed script host' \
+	  'Version: $(VERSION)' \
+	  'Cflags: -I$${includedir}/taskip' \
+	  'Libs: -L$${libdir} -ltaskip' \
+	  'Libs.private: $(strip $(CURL_LIBS) $(URI_LIBS)) -lm' > $@
+
+ifeq ($(LUA),lua5.4)
+all: $(SHARED_LIB) $(B)/taskip.pc
+endif
+# }====================================================
+
 $(RUN_BIN): $(B)/obj/taskip_run.o $(B)/obj/run_watchdog.o $(HOST_LIB)
 	$(CC) -o $@ $^ $(HOST_LINK) -lpthread
 
@@ -209,6 +255,10 @@ ifeq ($(LUA),lua5.4)
 	install -m 755 $(MOCK_BIN) $(RUN_BIN) $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(SOLIBDIR) $(DESTDIR)$(INCLUDEDIR)/taskip
 	install -m 644 $(HOST_LIB) $(DESTDIR)$(SOLIBDIR)/
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(SOLIBDIR)/
+	ln -sf $(SONAME) $(DESTDIR)$(SOLIBDIR)/libtaskip.so
+	install -d $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(B)/taskip.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -m 644 src/taskip_host.h src/taskip.h src/transport.h \
 		$(DESTDIR)$(INCLUDEDIR)/taskip/
 endif

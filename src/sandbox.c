@@ -951,7 +951,15 @@ static int setup_main(lua_State *L) {
   lua_getfield(L, -1, "preload");
   lua_pushcfunction(L, cfg->open_core);
   lua_setfield(L, -2, "taskip.core");
+#ifdef TASKIP_BUILTIN_JSON
+  lua_pushcfunction(L, host_open_cjson);     /* see host_cjson.c */
+  lua_setfield(L, -2, "cjson");
   lua_pop(L, 1);
+  lua_pushliteral(L, "");                     /* no C module is loaded */
+  lua_setfield(L, -2, "cpath");
+#else
+  lua_pop(L, 1);
+#endif
   if (cfg->chunks != NULL)
     use_cache(L, cfg->chunks);
   require_to_top(L, "cjson");

@@ -16,6 +16,8 @@ PKG_CONFIG ?= pkg-config
 # into build/<lua>/ for a Lua other than 5.4. The host, taskip-run,
 # taskip-mock and the emulator are Lua 5.4 only.
 LUA ?= lua5.4
+# LuaRocks passes the interpreter's path (/usr/bin/lua5.4): its name counts.
+override LUA := $(notdir $(LUA))
 ifeq ($(filter lua5.1 lua5.3 lua5.4 luajit,$(LUA)),)
 $(error LUA must be lua5.4, lua5.3, lua5.1 or luajit, not '$(LUA)')
 endif
@@ -39,9 +41,10 @@ MANDIR ?= $(PREFIX)/share/man
 
 # Where Lua is: LUA_INCDIR holds lua.h, LUA_LIBDIR liblua (as LuaRocks
 # passes them); both default to what pkg-config says for $(LUA).
-LUA_INCDIR ?= $(or $(patsubst -I%,%,$(firstword \
+override LUA_INCDIR := $(or $(LUA_INCDIR),$(patsubst -I%,%,$(firstword \
 	$(shell $(PKG_CONFIG) --cflags-only-I $(LUA_PC) 2>/dev/null))),/usr/include)
-LUA_LIBDIR ?= $(shell $(PKG_CONFIG) --variable=libdir $(LUA_PC) 2>/dev/null)
+override LUA_LIBDIR := $(or $(LUA_LIBDIR),\
+	$(shell $(PKG_CONFIG) --variable=libdir $(LUA_PC) 2>/dev/null))
 LUA_LIBS ?= $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null)
 CURL_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS ?= $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
@@ -128,8 +131,17 @@ $(B)/obj/%.o: src/%.c Makefile
 
 # No liblua here: a module takes the Lua API from the interpreter that
 # loads it (and one .so must not carry a second Lua).
-$(CORE_MODULE): $(B)/obj/ltaskip.o $(B)/obj/lresult.o $(B)/obj/lintegers.o \
-	$(CORE_OBJS) $(CURL_OBJS)
+# Every lua_*/luaL_* reference is made weak, so that a build for another
+# Lua loads and says so (src/lversion.c) instead of failing in dlopen.
+CORE_MODULE_OBJS = $(B)/obj/ltaskip.o $(B)/obj/lversion.o $(B)/obj/lresult.o \
+	$(B)/obj/lintegers.o $(CORE_OBJS) $(CURL_OBJS)
+OBJCOPY ?= objcopy
+
+$(B)/obj/core-module.o: $(CORE_MODULE_OBJS)
+	$(LD) -r -o $@ $^
+	$(OBJCOPY) --wildcard --weaken-symbol='lua_*' --weaken-symbol='luaL_*' $@
+
+$(CORE_MODULE): $(B)/obj/core-module.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(URI_LIBS) $(LDFLAGS)
 
@@ -244,15 +256,33 @@ demo: deps all
 # Lua 5.4 gets everything; another Lua the module alone.
 INSTALL_LUA_FILES = $(if $(filter lua5.4,$(LUA)),$(LUA_FILES),$(MODULE_LUA_FILES))
 
-install: all
+# make install = the Lua module (+ the emulator's modules on 5.4), the
+# programs, the embedding files (libtaskip.so/.a, headers, taskip.pc) and
+# the man pages; a rock installs the first two (install-rock).
+install: install-lua install-bin install-dev install-man
+install-rock: install-lua install-bin
+
+ifeq ($(LUA),lua5.4)
+TOOLS = $(EMULATOR_MODULE) $(MOCK_BIN) $(RUN_BIN)
+endif
+
+install-lua: module $(TOOLS)
 	install -d $(DESTDIR)$(LIBDIR)/taskip
 	for f in $(INSTALL_LUA_FILES); do \
 		install -D -m 644 $$f $(DESTDIR)$(LUADIR)/$${f#lua/}; done
 	install -m 755 $(CORE_MODULE) $(DESTDIR)$(LIBDIR)/taskip/
 ifeq ($(LUA),lua5.4)
 	install -m 755 $(EMULATOR_MODULE) $(DESTDIR)$(LIBDIR)/taskip/
+endif
+
+install-bin: $(TOOLS)
+ifeq ($(LUA),lua5.4)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(MOCK_BIN) $(RUN_BIN) $(DESTDIR)$(BINDIR)/
+endif
+
+install-dev: $(if $(TOOLS),$(HOST_LIB) $(SHARED_LIB) $(B)/taskip.pc)
+ifeq ($(LUA),lua5.4)
 	install -d $(DESTDIR)$(SOLIBDIR) $(DESTDIR)$(INCLUDEDIR)/taskip
 	install -m 644 $(HOST_LIB) $(DESTDIR)$(SOLIBDIR)/
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(SOLIBDIR)/
@@ -263,10 +293,74 @@ ifeq ($(LUA),lua5.4)
 		$(DESTDIR)$(INCLUDEDIR)/taskip/
 endif
 
+MAN_PAGES = $(wildcard man/*.1)
+
+install-man:
+ifeq ($(LUA),lua5.4)
+	install -d $(DESTDIR)$(MANDIR)/man1
+	$(if $(MAN_PAGES),install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/)
+endif
+
 clean:
 	rm -rf $(B)
 
-.PHONY: all module luas deps test test-luas lint docs demo install clean FORCE
+.PHONY: all module luas deps test test-luas lint docs demo install clean FORCE \
+	install-rock install-lua install-bin install-dev install-man
+
+# {==================================================== releases: the rock
+#   make rock     build/rock/: taskip-$(VERSION).tar.gz (the files git
+#                 knows), taskip-$(VERSION)-1.rockspec, its .src.rock, and
+#                 taskip-scm-1.rockspec (source: REPO_URL, a git URL)
+#   make rockspec rockspec/taskip-scm-1.rockspec again from the template
+# The version is TASKIP_VERSION in src/taskip.h. RELEASE_URL is where the
+# tarball will be published (the .src.rock carries it, so installing the
+# rock fetches nothing); REPO_URL is the repository's public git URL.
+ROCK_B = $(B)/rock
+TARBALL = taskip-$(VERSION).tar.gz
+RELEASE_URL ?= file://$(abspath $(ROCK_B))/$(TARBALL)
+REPO_URL ?= git+file://$(CURDIR)
+HOMEPAGE ?= $(patsubst git+%,%,$(REPO_URL))
+ROCKSPEC = $(ROCK_B)/taskip-$(VERSION)-1.rockspec
+SRC_ROCK = $(ROCK_B)/taskip-$(VERSION)-1.src.rock
+rock_from_template = sed -e '/^--@/d' -e 's|@ROCKVERSION@|$(1)|' -e 's|@SOURCE_URL@|$(2)|' \
+	-e 's|@SOURCE_DIR@|$(3)|' -e 's|@HOMEPAGE@|$(HOMEPAGE)|' \
+	rockspec/taskip.rockspec.in
+
+# What LuaRocks runs (rockspec build/install targets): the module and
+# the tools, nothing for embedders.
+rock-build: module $(TOOLS)
+
+rock: $(SRC_ROCK) $(ROCK_B)/taskip-scm-1.rockspec
+
+$(ROCK_B)/$(TARBALL): FORCE
+	@mkdir -p $(ROCK_B)
+	rm -rf $(ROCK_B)/taskip-$(VERSION)
+	mkdir -p $(ROCK_B)/taskip-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 cp -P --parents -t $(ROCK_B)/taskip-$(VERSION)
+	tar -C $(ROCK_B) -czf $@ taskip-$(VERSION)
+	rm -rf $(ROCK_B)/taskip-$(VERSION)
+
+$(ROCKSPEC): rockspec/taskip.rockspec.in src/taskip.h Makefile
+	@mkdir -p $(ROCK_B)
+	$(call rock_from_template,$(VERSION)-1,$(RELEASE_URL),\n   dir = "taskip-$(VERSION)",) > $@
+
+$(ROCK_B)/taskip-scm-1.rockspec: rockspec/taskip.rockspec.in Makefile
+	@mkdir -p $(ROCK_B)
+	$(call rock_from_template,scm-1,$(REPO_URL),) > $@
+
+# A .src.rock is a zip of the rockspec and the source archive (what
+# `luarocks pack` makes), put together here so that packing fetches
+# nothing from RELEASE_URL.
+$(SRC_ROCK): $(ROCKSPEC) $(ROCK_B)/$(TARBALL)
+	rm -f $@
+	cd $(ROCK_B) && zip -q -j $(notdir $@) $(notdir $(ROCKSPEC)) $(TARBALL)
+
+rockspec:
+	$(call rock_from_template,scm-1,$(REPO_URL),) > rockspec/taskip-scm-1.rockspec
+
+.PHONY: rock rock-build rockspec
+# }====================================================
 
 # {==================================================== benchmarks
 #   make bench          the timed runs (a few minutes): prints the table

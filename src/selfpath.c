@@ -7,6 +7,10 @@
 **   TASKIP_LUADIR_FROM_BIN   LUADIR seen from BINDIR   (../share/lua/5.4)
 **   TASKIP_LUADIR_FROM_LIB   LUADIR seen from SOLIBDIR (../share/lua/5.4)
 **
+** LuaRocks builds with BINDIR and LUADIR inside the rock's directory,
+** then moves the files to TREE/bin and TREE/share/lua/5.4: the standard
+** layout is tried too.
+**
 ** The code's own file is the one dladdr() names for a function in it
 ** (libtaskip.so, or the program when the host is linked in statically);
 ** /proc/self/exe where dladdr names no absolute path.
@@ -15,6 +19,7 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,7 +55,10 @@ static int own_dir(char *dir, size_t n) {
 
 const char *selfpath_lua_dir(const char *probe, char *buf, size_t n) {
   static const char *const rel[] = {
-    TASKIP_LUADIR_FROM_BIN, TASKIP_LUADIR_FROM_LIB, "../lua", NULL
+    TASKIP_LUADIR_FROM_BIN, TASKIP_LUADIR_FROM_LIB,
+    "../share/lua/5.4",             /* a LuaRocks tree: bin/, share/lua/ */
+    "../lua",                       /* a source tree: build/, lua/ */
+    NULL
   };
   char dir[PATH_MAX], file[PATH_MAX * 2];
   const char *const *r;
@@ -63,4 +71,14 @@ const char *selfpath_lua_dir(const char *probe, char *buf, size_t n) {
       return buf;
   }
   return NULL;
+}
+
+void selfpath_use_tree_cpath(const char *lua_dir) {
+  char path[PATH_MAX * 2];
+  if (lua_dir == NULL || getenv("LUA_CPATH") != NULL ||
+      getenv("LUA_CPATH_5_4") != NULL)
+    return;
+  if ((size_t)snprintf(path, sizeof(path), "%s/../../../lib/lua/5.4/?.so;;",
+                       lua_dir) < sizeof(path))
+    setenv("LUA_CPATH", path, 1);
 }

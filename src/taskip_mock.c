@@ -130,6 +130,7 @@ static void use_own_modules(void)
     return;
   if (selfpath_lua_dir("taskip/mock/server.lua", dir, sizeof dir) == NULL)
     return;
+  selfpath_use_tree_cpath(dir);                     /* lua-cjson */
   snprintf(path, sizeof(path), "%s/?.lua;%s/?/init.lua;;", dir, dir);
   setenv("LUA_PATH", path, 1);
 }

@@ -348,12 +348,15 @@ typedef struct run_opts {
 } run_opts;
 
 static int run(run_opts *o) {
-  char key[KEY_MAX], err[512];
+  char key[KEY_MAX], err[512], dir[PATH_MAX];
   size_t keylen = 0;
   taskip_host *h;
   const char *reason = "";
   int id, code = TASKIP_EXIT_USAGE;
   o->cfg.lua_dir = find_lua_dir();
+  selfpath_use_tree_cpath(o->cfg.lua_dir != NULL ? o->cfg.lua_dir
+                          : selfpath_lua_dir("taskip/init.lua", dir,
+                                             sizeof(dir)));
   if (o->mock) {
     take_env_key(NULL, NULL);
     if (mock_start(err, sizeof(err)) != 0) {

@@ -250,6 +250,14 @@ lint:
 docs: $(CORE_MODULE)
 	@$(DEV_PATH) $(LUA) scripts/api_doc.lua > docs/API.md
 
+# The HTML reference of the Lua API (LDoc, Debian: lua-ldoc; config.ld)
+# into $(DOC_DIR)/index.html.
+DOC_DIR ?= $(B)/doc
+doc:
+	@command -v ldoc >/dev/null || { echo "make doc needs LDoc (apt-get install lua-ldoc)" >&2; exit 1; }
+	rm -rf $(DOC_DIR)
+	ldoc -q -d $(DOC_DIR) .
+
 demo: deps all
 	@$(DEV_PATH) sh scripts/demo.sh
 
@@ -293,9 +301,16 @@ ifeq ($(LUA),lua5.4)
 		$(DESTDIR)$(INCLUDEDIR)/taskip/
 endif
 
-MAN_PAGES = $(wildcard man/*.1)
+# The man pages, with the version of src/taskip.h.
+MAN_PAGES = $(patsubst man/%,$(B)/man/%,$(wildcard man/*.1))
 
-install-man:
+$(B)/man/%.1: man/%.1 src/taskip.h
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/' $< > $@
+
+man: $(MAN_PAGES)
+
+install-man: $(MAN_PAGES)
 ifeq ($(LUA),lua5.4)
 	install -d $(DESTDIR)$(MANDIR)/man1
 	$(if $(MAN_PAGES),install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/)
@@ -304,7 +319,7 @@ endif
 clean:
 	rm -rf $(B)
 
-.PHONY: all module luas deps test test-luas lint docs demo install clean FORCE \
+.PHONY: all module luas deps test test-luas lint docs doc man demo install clean FORCE \
 	install-rock install-lua install-bin install-dev install-man
 
 # {==================================================== releases: the rock

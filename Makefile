@@ -158,7 +158,6 @@ $(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# No emulator inside: --mock runs taskip-mock beside it.
 # {==================================================== libtaskip.so
 # The core and the host as a shared library for embedders (pkg-config
 # taskip). It carries Lua 5.4 (Debian's liblua5.4.a) with every symbol
@@ -205,7 +204,18 @@ all: $(SHARED_LIB) $(B)/taskip.pc
 endif
 # }====================================================
 
-$(RUN_BIN): $(B)/obj/taskip_run.o $(B)/obj/run_watchdog.o $(HOST_LIB)
+# No emulator inside: --mock runs taskip-mock beside it. The module's Lua
+# files are carried compiled in (bytecode, src/builtin_chunks.h): a run
+# reads and compiles none of them, and needs none installed.
+$(B)/obj/builtin_chunks.c: $(MODULE_LUA_FILES) scripts/embed_lua.lua
+	@mkdir -p $(dir $@)
+	lua$(LUA_VERSION) scripts/embed_lua.lua $@ $(MODULE_LUA_FILES)
+
+$(B)/obj/builtin_chunks.o: $(B)/obj/builtin_chunks.c src/builtin_chunks.h
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+$(RUN_BIN): $(B)/obj/taskip_run.o $(B)/obj/run_watchdog.o \
+	$(B)/obj/builtin_chunks.o $(HOST_LIB)
 	$(CC) -o $@ $^ $(HOST_LINK) -lpthread
 
 $(B)/obj/host_driver.o: spec/c/host_driver.c $(HEADERS) Makefile

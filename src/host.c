@@ -31,6 +31,7 @@
 #include "origin.h"
 #include "host_internal.h"
 #include "selfpath.h"
+#include "builtin_chunks.h"
 
 #define QUANTUM 0.010        /* seconds a task runs before others */
 #define STEP0_BUDGET 0.0006  /* what step(h, 0) may spend */
@@ -1029,6 +1030,19 @@ static const char *default_lua_dir(char *buf, size_t n) {
 #endif
 }
 
+/* A program that carries the modules compiled in (builtin_chunks.h)
+** starts with them in the module cache: nothing to read or compile. */
+static int seed_builtin_chunks(taskip_host *h) {
+  const taskip_builtin_chunk *b;
+  if (taskip_builtin_chunks == NULL)
+    return 0;
+  for (b = taskip_builtin_chunks; b->name != NULL; b++)
+    if (sb_chunks_add(&h->chunks, b->name, b->chunkname, b->code,
+                      b->len) != 0)
+      return -1;
+  return 0;
+}
+
 taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
                              size_t errlen) {
   taskip_host *h;
@@ -1053,6 +1067,10 @@ taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
   h->lua_dir = dupstr(cfg->lua_dir ? cfg->lua_dir
                                     : default_lua_dir(dirbuf, sizeof(dirbuf)));
   h->cfg.lua_dir = h->lua_dir;
+  if (cfg->lua_dir == NULL && seed_builtin_chunks(h) != 0) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
   if (key == NULL && cfg->key_fn != NULL) {
     long n = cfg->key_fn(cfg->key_ud, keybuf, sizeof(keybuf));
     if (n > 0 && (size_t)n <= sizeof(keybuf)) {

@@ -832,6 +832,25 @@ void sb_chunks_free(sb_chunk *c) {
   }
 }
 
+int sb_chunks_add(sb_chunk **list, const char *name, const char *chunkname,
+                  const void *code, size_t len) {
+  sb_chunk *c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return -1;
+  c->name = strdup(name);
+  c->chunkname = strdup(chunkname);
+  c->code = malloc(len);
+  if (c->name == NULL || c->chunkname == NULL || c->code == NULL) {
+    sb_chunks_free(c);
+    return -1;
+  }
+  memcpy(c->code, code, len);
+  c->len = len;
+  c->next = *list;
+  *list = c;
+  return 0;
+}
+
 static int dump_writer(lua_State *L, const void *p, size_t n, void *ud) {
   sb_chunk *c = ud;
   char *code = realloc(c->code, c->len + n);

@@ -214,9 +214,21 @@ $(B)/obj/builtin_chunks.c: $(MODULE_LUA_FILES) scripts/embed_lua.lua
 $(B)/obj/builtin_chunks.o: $(B)/obj/builtin_chunks.c src/builtin_chunks.h
 	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
 
+# Start-up is mostly the dynamic linker resolving the symbols of libcurl's
+# 30-odd libraries, each lookup walking the libraries in load order. Of
+# those libcurl loads anyway, the ones most symbols come from (libcrypto,
+# libc, GnuTLS via librtmp) are named first, so lookups end early: about
+# 3 M fewer instructions per start (bench row 4). Only those libcurl
+# really loads are named (ldd), so nothing new is loaded.
+CURL_SO ?= $(shell $(CC) -print-file-name=libcurl.so)
+CURL_DEPS := $(shell ldd $(CURL_SO) 2>/dev/null | awk '{print $$1}')
+EARLY_LIBS ?= $(addprefix -l:,$(foreach l,libcrypto libc libgnutls,\
+	$(filter $(l).so.%,$(CURL_DEPS))))
+
 $(RUN_BIN): $(B)/obj/taskip_run.o $(B)/obj/run_watchdog.o \
 	$(B)/obj/builtin_chunks.o $(HOST_LIB)
-	$(CC) -o $@ $^ $(HOST_LINK) -lpthread
+	$(CC) -o $@ $^ -Wl,--push-state,--no-as-needed $(EARLY_LIBS) \
+		-Wl,--pop-state $(HOST_LINK) -lpthread
 
 $(B)/obj/host_driver.o: spec/c/host_driver.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)

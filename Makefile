@@ -51,6 +51,8 @@ CURL_LIBS ?= $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
 URI_LIBS ?= $(shell $(PKG_CONFIG) --libs liburiparser 2>/dev/null)
 MHD_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libmicrohttpd gnutls 2>/dev/null)
 MHD_LIBS ?= $(shell $(PKG_CONFIG) --libs libmicrohttpd gnutls 2>/dev/null)
+# The shared rate stores: libcrypto (the key's fingerprint) and hiredis.
+STORE_LIBS ?= $(shell $(PKG_CONFIG) --libs libcrypto hiredis 2>/dev/null)
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -76,6 +78,10 @@ CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
 	src/digest.c src/client.c src/buffer.c
 # The libcurl transports: easy (blocking) and multi (non-blocking).
 CURL_SRCS = src/transport_curl.c src/transport_easy.c src/transport_multi.c
+# Shared rate stores (file, Redis) and the key's fingerprint: I/O, so
+# not in the core; the core sees them through src/ratestore.h.
+STORE_SRCS = src/fingerprint.c src/ratestore_open.c src/ratestore_file.c \
+	src/ratestore_redis.c
 MOCK_SRCS = $(wildcard src/mock/*.c)
 HOST_SRCS = src/host.c src/sandbox.c src/sandbox_lib.c src/hostcore.c \
 	src/lresult.c \
@@ -86,6 +92,7 @@ HOST_SRCS = src/host.c src/sandbox.c src/sandbox_lib.c src/hostcore.c \
 	src/selfpath.c
 CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
 CURL_OBJS = $(CURL_SRCS:src/%.c=$(B)/obj/%.o)
+STORE_OBJS = $(STORE_SRCS:src/%.c=$(B)/obj/%.o)
 MOCK_OBJS = $(MOCK_SRCS:src/%.c=$(B)/obj/%.o)
 HOST_OBJS = $(HOST_SRCS:src/%.c=$(B)/obj/%.o)
 HEADERS = $(wildcard src/*.h src/mock/*.h)
@@ -97,7 +104,7 @@ HOST_LIB = $(B)/libtaskip_host.a
 RUN_BIN = $(B)/taskip-run
 HOST_DRIVER = $(B)/host-driver
 EMBED_BIN = $(B)/embed-game-loop
-HOST_LINK = $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) -lm $(LDFLAGS)
+HOST_LINK = $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) -lm $(LDFLAGS)
 LUA_FILES = $(shell find lua -name '*.lua' | sort)
 # What the module alone installs (the rockspec's list): not the emulator.
 MODULE_LUA_FILES = $(filter-out lua/taskip/mock.lua lua/taskip/mock/%,$(LUA_FILES))
@@ -134,7 +141,8 @@ $(B)/obj/%.o: src/%.c Makefile
 # Every lua_*/luaL_* reference is made weak, so that a build for another
 # Lua loads and says so (src/lversion.c) instead of failing in dlopen.
 CORE_MODULE_OBJS = $(B)/obj/ltaskip.o $(B)/obj/lversion.o $(B)/obj/lresult.o \
-	$(B)/obj/lintegers.o $(CORE_OBJS) $(CURL_OBJS)
+	$(B)/obj/lintegers.o $(B)/obj/lratestore.o $(CORE_OBJS) $(CURL_OBJS) \
+	$(STORE_OBJS)
 OBJCOPY ?= objcopy
 
 $(B)/obj/core-module.o: $(CORE_MODULE_OBJS)
@@ -143,7 +151,7 @@ $(B)/obj/core-module.o: $(CORE_MODULE_OBJS)
 
 $(CORE_MODULE): $(B)/obj/core-module.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(URI_LIBS) $(LDFLAGS)
+	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) $(LDFLAGS)
 
 $(EMULATOR_MODULE): $(B)/obj/lemulator.o $(MOCK_OBJS)
 	@mkdir -p $(dir $@)
@@ -154,7 +162,7 @@ $(MOCK_BIN): $(B)/obj/taskip_mock.o $(B)/obj/selfpath.o $(MOCK_OBJS)
 
 # The script host: a static library for embedders, taskip-run, and the
 # C driver of the host specs.
-$(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS)
+$(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS) $(STORE_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
@@ -172,7 +180,7 @@ LUA_STATIC ?= $(LUA_LIBDIR)/liblua$(LUA_VERSION).a
 PKGCONFIGDIR ?= $(SOLIBDIR)/pkgconfig
 SO_OBJS = $(filter-out $(B)/obj/sandbox.o,$(HOST_OBJS)) \
 	$(B)/obj/sandbox_so.o $(B)/obj/host_cjson.o $(B)/obj/lua_stdio.o \
-	$(CORE_OBJS) $(CURL_OBJS)
+	$(CORE_OBJS) $(CURL_OBJS) $(STORE_OBJS)
 
 $(B)/obj/sandbox_so.o: src/sandbox.c Makefile
 	@mkdir -p $(dir $@)
@@ -181,7 +189,8 @@ $(B)/obj/sandbox_so.o: src/sandbox.c Makefile
 $(SHARED_LIB): $(SO_OBJS) src/libtaskip.map
 	$(CC) $(LIBFLAG) -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=src/libtaskip.map -Wl,--exclude-libs,ALL \
-		-o $@ $(SO_OBJS) $(LUA_STATIC) $(CURL_LIBS) $(URI_LIBS) -lm \
+		-o $@ $(SO_OBJS) $(LUA_STATIC) $(CURL_LIBS) $(URI_LIBS) \
+		$(STORE_LIBS) -lm \
 		$(LDFLAGS)
 	ln -sf $(SONAME) $(B)/libtaskip.so
 
@@ -197,7 +206,7 @@ $(B)/taskip.pc: Makefile src/taskip.h
 	  'Version: $(VERSION)' \
 	  'Cflags: -I$${includedir}/taskip' \
 	  'Libs: -L$${libdir} -ltaskip' \
-	  'Libs.private: $(strip $(CURL_LIBS) $(URI_LIBS)) -lm' > $@
+	  'Libs.private: $(strip $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS)) -lm' > $@
 
 ifeq ($(LUA),lua5.4)
 all: $(SHARED_LIB) $(B)/taskip.pc
@@ -320,7 +329,7 @@ ifeq ($(LUA),lua5.4)
 	install -d $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 644 $(B)/taskip.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -m 644 src/taskip_host.h src/taskip.h src/transport.h \
-		$(DESTDIR)$(INCLUDEDIR)/taskip/
+		src/ratestore.h $(DESTDIR)$(INCLUDEDIR)/taskip/
 endif
 
 # The man pages, with the version of src/taskip.h.
@@ -437,7 +446,12 @@ bench: deps bench-deps all $(BENCH_BINS)
 bench-smoke: bench-deps all $(BENCH_BINS)
 	@python3 bench/bench.py --smoke
 
-.PHONY: bench bench-deps bench-smoke
+# The per-call cost of each rate store (in-process, file, Redis), as
+# ratios against in-process: bench/RESULTS-rate-store.md.
+bench-rate-store: all
+	@$(DEV_PATH) $(LUA) bench/rate_store.lua 400 5 --out bench/RESULTS-rate-store.md
+
+.PHONY: bench bench-deps bench-smoke bench-rate-store
 # }====================================================
 
 # {==================================================== hardening: load, canary
@@ -529,7 +543,8 @@ FUZZ_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 FUZZ_CORE = $(CORE_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)
 FUZZ_CURL = $(CURL_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)
-FUZZ_HOST = $(HOST_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)
+FUZZ_HOST = $(HOST_SRCS:src/%.c=$(FUZZ_B)/obj/%.o) \
+	$(STORE_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)
 
 $(FUZZ_B)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
@@ -552,7 +567,7 @@ $(FUZZ_B)/fuzz_json: $(FUZZ_B)/obj/fuzz_json.o $(FUZZ_B)/obj/lintegers.o
 	$(FUZZ_LINK) $(LUA_LIBS) -lm
 $(FUZZ_B)/fuzz_host: $(FUZZ_B)/obj/fuzz_host.o $(FUZZ_HOST) $(FUZZ_CORE) \
 	$(FUZZ_CURL)
-	$(FUZZ_LINK) $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) -lm
+	$(FUZZ_LINK) $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) -lm
 
 sanitize: deps
 	@SAN_B=$(SAN_B) bash scripts/sanitize.sh $(ARGS)

@@ -7,9 +7,14 @@
 ** through taskip_rate_headers_read, taskip_ratelimit_observe and
 ** _wait/_snapshot/_retry_after, as client.c does with a real one.
 **
+** Each response text is also read as a shared store's record
+** (taskip_ratelimit_decode), and the tracker's own record must read
+** back as itself.
+**
 ** Checks: no crash or UB; every wait and retry figure is a finite,
 ** non-negative number of seconds; the local minute window never grants
-** more than its limit.
+** more than its limit; a record that reads and is sane waits a finite
+** time; encode/decode round-trips.
 */
 #include <ctype.h>
 #include <math.h>
@@ -38,10 +43,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   taskip_ratelimit_init(&rl, 1000, 100);
   while (p < end && rounds++ < 16) {
     char *rec_end = p + strlen(p);      /* up to the next NUL */
+    char rec[TASKIP_RATE_RECORD_MAX];
+    taskip_ratelimit other;
     taskip_header hs[FUZZ_MAX_HEADERS];
     taskip_rate_headers rh;
     taskip_rate_figures budget, burst;
-    long status = strtol(p, &p, 10);
+    long status;
+    if (taskip_ratelimit_decode(&other, p, (size_t)(rec_end - p)) == 0 &&
+        taskip_ratelimit_sane(&other, now)) {
+      double ow = taskip_ratelimit_wait(&other, now);
+      check(isfinite(ow) && ow >= 0, "a record's wait is not finite", ow);
+    }
+    status = strtol(p, &p, 10);
     double step = strtod(p, &p), w, r;
     size_t n, i;
     char *nl = memchr(p, '\n', (size_t)(rec_end - p));
@@ -70,6 +83,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check(isfinite(budget.reset_at) && isfinite(burst.reset_at),
           "reset time not finite", budget.reset_at);
     (void)taskip_kind_of_status(status);
+    n = taskip_ratelimit_encode(&rl, rec, sizeof(rec));
+    check(n > 0, "the tracker's record does not fit", (double)n);
+    check(taskip_ratelimit_decode(&other, rec, n) == 0,
+          "the tracker's record does not read back", (double)n);
+    check(taskip_ratelimit_encode(&other, rec, sizeof(rec)) == n,
+          "the record changed on the way", (double)n);
     p = rec_end + 1;
   }
   free(text);

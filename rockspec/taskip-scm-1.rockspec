@@ -27,6 +27,9 @@ dependencies = {
 external_dependencies = {
    CURL = { library = "curl" },
    URIPARSER = { header = "uriparser/Uri.h", library = "uriparser" },
+   -- the shared rate stores: the key's fingerprint (HMAC) and Redis
+   CRYPTO = { header = "openssl/hmac.h", library = "crypto" },
+   HIREDIS = { header = "hiredis/hiredis.h", library = "hiredis" },
 }
 build = {
    type = "make",

@@ -6,6 +6,15 @@
 ** step() decides whether the next attempt may go now, must wait (rate
 ** limit, backoff) or cannot go at all; finish() reads one attempt and
 ** decides whether another is allowed. Neither sleeps.
+**
+** With a shared rate store (ratestore.h) a call also passes through
+** STORE while the store works on its update: before an attempt (reserve:
+** the shared record decides whether it may go, and counts it) and after
+** one (reconcile the server's figures, release what never left). The
+** client keeps the record's last known state (rate) for rate_limit() and
+** for deciding early that a call must wait. When the store fails, the
+** client keeps 1/rate_fleet of the budget to itself (share) and asks
+** the store again STORE_RETRY seconds later.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,18 +29,26 @@
 #include "ratelimit.h"
 #include "retry.h"
 #include "digest.h"
+#include "ratestore.h"
+
+#define STORE_RETRY 5.0       /* seconds on the local share after a failure */
 
 struct taskip_client {
   taskip_config cfg;
   char *cafile;                 /* owned copy of cfg.cafile */
   taskip_origin origin;
   taskip_secret *secret;
-  taskip_ratelimit rate;
+  taskip_ratelimit rate;        /* in-process, or the store's last record */
+  taskip_rate_store *store;     /* NULL: in-process */
+  taskip_ratelimit share;       /* while the store is unreachable */
+  double store_back_at;         /* > now: use share, not the store */
+  int store_failed;             /* share is in use since the last failure */
   taskip_retry_budget budget;
   unsigned seed;                /* jitter */
 };
 
-typedef enum call_state { READY, IN_FLIGHT, DONE } call_state;
+typedef enum call_state { READY, IN_FLIGHT, STORE, DONE } call_state;
+typedef enum op_kind { OP_RESERVE, OP_RECONCILE } op_kind;
 
 #define MAX_LINES 4
 
@@ -49,6 +66,16 @@ struct taskip_call {
   taskip_attempt attempt;       /* handed out while IN_FLIGHT */
   taskip_buffer trace;
   taskip_result result;
+  /* the rate store's update, while STORE */
+  taskip_store_op op;
+  op_kind kind;
+  call_state after;             /* where a reconcile leaves the call */
+  double op_now;
+  int granted;                  /* the reserve let the attempt go */
+  taskip_rate_ticket ticket;    /* what the attempt took */
+  int release, observe;         /* what the reconcile does */
+  taskip_rate_headers rh;
+  taskip_ratelimit seen;        /* the record as the update left it */
 };
 
 /* {======================================================= helpers */
@@ -113,6 +140,9 @@ taskip_client *taskip_client_new(const taskip_config *cfg,
     goto fail;
   }
   taskip_ratelimit_init(&c->rate, cfg->hour_limit, cfg->minute_limit);
+  c->store = cfg->rate_store;
+  if (c->cfg.rate_fleet < 1)
+    c->cfg.rate_fleet = 4;
   taskip_retry_budget_init(&c->budget);
   c->seed = (unsigned)time(NULL) ^ (unsigned)(size_t)c;
   if (c->seed == 0)
@@ -135,8 +165,10 @@ void taskip_client_free(taskip_client *c) {
 double taskip_client_rate(taskip_client *c, double now,
                           taskip_rate_figures *budget,
                           taskip_rate_figures *burst) {
-  taskip_ratelimit_snapshot(&c->rate, now, budget, burst);
-  return taskip_ratelimit_wait(&c->rate, now);
+  const taskip_ratelimit *rl = c->store != NULL && now < c->store_back_at
+                                   ? &c->share : &c->rate;
+  taskip_ratelimit_snapshot(rl, now, budget, burst);
+  return taskip_ratelimit_wait(rl, now);
 }
 
 /* }======================================================= */
@@ -258,6 +290,8 @@ static void result_clear_response(taskip_result *r) {
 void taskip_call_free(taskip_call *call) {
   if (call == NULL)
     return;
+  if (call->state == STORE)
+    call->client->store->type->cancel(call->client->store, &call->op);
   result_clear_response(&call->result);
   taskip_buffer_free(&call->trace);
   free(call->url);
@@ -313,41 +347,194 @@ const taskip_attempt *taskip_call_attempt(const taskip_call *call) {
   return call->state == IN_FLIGHT ? &call->attempt : NULL;
 }
 
-taskip_step taskip_call_step(taskip_call *call, double now,
-                             double *wake_at) {
+/* {======================================================= rate store */
+
+static int store_up(const taskip_client *c, double now) {
+  return c->store != NULL && now >= c->store_back_at;
+}
+
+/* The tracker that decides without the store: the client's own, or its
+** share while the store is down. */
+static taskip_ratelimit *local_tracker(taskip_client *c, double now) {
+  return c->store != NULL && now < c->store_back_at ? &c->share : &c->rate;
+}
+
+/* The core's part of a store update (taskip_store_apply). */
+static size_t call_apply(void *ctx, const char *old, size_t oldlen,
+                         char *out, size_t cap) {
+  taskip_call *call = ctx;
   taskip_client *c = call->client;
-  double wait = 0, rate;
-  if (call->state == DONE)
-    return TASKIP_STEP_DONE;
-  if (call->state == IN_FLIGHT)       /* a driver bug: never send twice */
-    return TASKIP_STEP_WAIT;
-  if (call->start < 0)
-    call->start = now;
-  if (call->retry_at > now)
-    wait = call->retry_at - now;
-  rate = taskip_ratelimit_wait(&c->rate, now);
-  if (rate > 0) {
-    char msg[160];
-    if (c->cfg.rate_policy == TASKIP_RATE_ERROR ||
-        now + rate - call->start > c->cfg.max_wait) {
-      snprintf(msg, sizeof(msg), "rate limit reached; retry in %.0f s "
-               "(request not sent)", rate);
-      /* keep the last response, if any, but make the outcome clear */
-      fail_with(call, TASKIP_RATE_LIMITED, rate, msg);
-      return TASKIP_STEP_DONE;
-    }
-    if (rate > wait)
-      wait = rate;
+  taskip_ratelimit rl;
+  double now = call->op_now;
+  if (old == NULL || taskip_ratelimit_decode(&rl, old, oldlen) != 0 ||
+      !taskip_ratelimit_sane(&rl, now))      /* start afresh */
+    taskip_ratelimit_init(&rl, c->cfg.hour_limit, c->cfg.minute_limit);
+  if (call->kind == OP_RESERVE) {
+    call->granted = taskip_ratelimit_wait(&rl, now) <= 0;
+    if (call->granted)
+      taskip_ratelimit_take(&rl, now, &call->ticket);
+  } else {
+    if (call->release)
+      taskip_ratelimit_release(&rl, now, &call->ticket);
+    if (call->observe)
+      taskip_ratelimit_observe(&rl, now, &call->rh);
   }
-  if (wait > 0) {
-    *wake_at = now + wait;
-    return TASKIP_STEP_WAIT;
+  call->seen = rl;
+  if (call->kind == OP_RESERVE && !call->granted)
+    return 0;                         /* nothing changed */
+  return taskip_ratelimit_encode(&rl, out, cap);
+}
+
+/* Reconciles (and releases) on a tracker of this process; fleet > 1:
+** the tracker is this process's share of the budget. */
+static void reconcile_local(taskip_call *call, taskip_ratelimit *rl,
+                            double now, int fleet) {
+  taskip_rate_headers h = call->rh;
+  if (call->release)
+    taskip_ratelimit_release(rl, now, &call->ticket);
+  if (call->observe) {
+    taskip_rate_headers_share(&h, fleet);
+    taskip_ratelimit_observe(rl, now, &h);
   }
-  taskip_ratelimit_sent(&c->rate, now);
+}
+
+/* The store failed: the client goes on with its share of the budget,
+** taken from the record as last seen, and asks the store again later.
+** A share in use since an earlier failure is kept, not renewed. */
+static void store_down(taskip_client *c, double now) {
+  if (!c->store_failed) {
+    c->share = c->rate;
+    taskip_ratelimit_share(&c->share, c->cfg.rate_fleet);
+    c->store_failed = 1;
+  }
+  c->store_back_at = now + STORE_RETRY;
+}
+
+/* The store's update of call ended with st. */
+static void op_finish(taskip_call *call, taskip_store_status st,
+                      double now) {
+  taskip_client *c = call->client;
+  call->state = call->kind == OP_RESERVE ? READY : call->after;
+  if (st == TASKIP_STORE_DONE) {
+    c->rate = call->seen;
+    c->store_failed = 0;
+    return;
+  }
+  store_down(c, now);
+  if (call->kind == OP_RESERVE)
+    call->granted = 0;
+  else
+    reconcile_local(call, &c->share, now, c->cfg.rate_fleet);
+}
+
+/* Starts an update of the store's record; DONE/FAILED are finished. */
+static taskip_store_status op_start(taskip_call *call, op_kind kind,
+                                    double now) {
+  taskip_client *c = call->client;
+  taskip_store_status st;
+  call->kind = kind;
+  call->op_now = now;
+  call->granted = 0;
+  call->seen = c->rate;
+  memset(&call->op, 0, sizeof(call->op));
+  call->op.apply = call_apply;
+  call->op.ctx = call;
+  st = c->store->type->update(c->store, &call->op);
+  if (st == TASKIP_STORE_PENDING)
+    call->state = STORE;
+  else
+    op_finish(call, st, now);
+  return st;
+}
+
+/* After an attempt: the server's figures, and a reservation that never
+** left given back. Leaves the call in STORE while the store works. */
+static void rate_reconcile(taskip_call *call, double now) {
+  taskip_client *c = call->client;
+  if (!call->observe && !call->release)
+    return;
+  if (!store_up(c, now)) {
+    reconcile_local(call, local_tracker(c, now), now,
+                    c->store != NULL ? c->cfg.rate_fleet : 1);
+    return;
+  }
+  call->after = call->state;
+  op_start(call, OP_RECONCILE, now);
+}
+
+/* }======================================================= */
+
+static taskip_step send_attempt(taskip_call *call) {
   call->state = IN_FLIGHT;
   call->result.attempts++;
   plan_attempt(call);
   return TASKIP_STEP_SEND;
+}
+
+taskip_step taskip_call_step(taskip_call *call, double now,
+                             double *wake_at) {
+  taskip_client *c = call->client;
+  for (;;) {
+    double wait = 0, rate;
+    taskip_ratelimit *rl;
+    taskip_store_status st;
+    if (call->state == STORE) {
+      call->op_now = now;
+      st = c->store->type->poll(c->store, &call->op);
+      if (st == TASKIP_STORE_PENDING) {
+        *wake_at = now + c->store->poll_interval;
+        return TASKIP_STEP_WAIT;
+      }
+      op_finish(call, st, now);
+      if (call->kind == OP_RESERVE && call->granted)
+        return send_attempt(call);
+      continue;
+    }
+    if (call->state == DONE)
+      return TASKIP_STEP_DONE;
+    if (call->state == IN_FLIGHT)     /* a driver bug: never send twice */
+      return TASKIP_STEP_WAIT;
+    if (call->start < 0)
+      call->start = now;
+    if (call->retry_at > now)
+      wait = call->retry_at - now;
+    rl = local_tracker(c, now);
+    rate = taskip_ratelimit_wait(rl, now);
+    if (rate > 0) {
+      char msg[160];
+      if (c->cfg.rate_policy == TASKIP_RATE_ERROR ||
+          now + rate - call->start > c->cfg.max_wait) {
+        snprintf(msg, sizeof(msg), "rate limit reached; retry in %.0f s "
+                 "(request not sent)", rate);
+        /* keep the last response, if any, but make the outcome clear */
+        fail_with(call, TASKIP_RATE_LIMITED, rate, msg);
+        return TASKIP_STEP_DONE;
+      }
+      if (rate > wait)
+        wait = rate;
+    }
+    if (wait > 0) {
+      *wake_at = now + wait;
+      return TASKIP_STEP_WAIT;
+    }
+    if (!store_up(c, now)) {
+      taskip_ratelimit_take(rl, now, &call->ticket);
+      return send_attempt(call);
+    }
+    st = op_start(call, OP_RESERVE, now);
+    if (st == TASKIP_STORE_PENDING) {
+      *wake_at = now + c->store->poll_interval;
+      return TASKIP_STEP_WAIT;
+    }
+    if (call->granted)
+      return send_attempt(call);
+    /* refused: the record as it stands now decides; it says wait, or
+    ** the store failed and the share decides */
+    if (st == TASKIP_STORE_DONE && taskip_ratelimit_wait(&c->rate, now) <= 0) {
+      *wake_at = now + 0.05;        /* cannot happen; never spin */
+      return TASKIP_STEP_WAIT;
+    }
+  }
 }
 
 void taskip_call_trace(taskip_call *call, const char *prefix,
@@ -509,13 +696,17 @@ void taskip_call_digest(taskip_call *call, const taskip_response *in,
 
   taskip_rate_headers_read(&rh, r->headers, r->header_count, r->status,
                            now);
-  if (r->status > 0)
-    taskip_ratelimit_observe(&c->rate, now, &rh);
+  call->rh = rh;
+  call->observe = r->status > 0;
+  call->release = !in->reached && (f == TASKIP_FAIL_RESOLVE ||
+                                   f == TASKIP_FAIL_CONNECT ||
+                                   f == TASKIP_FAIL_TLS);
   r->kind = f != TASKIP_FAIL_NONE ? taskip_kind_of_failure(f)
                                   : taskip_kind_of_status(r->status);
   if (r->kind == TASKIP_OK) {
     taskip_retry_budget_success(&c->budget);
     call->state = DONE;
+    rate_reconcile(call, now);
     return;
   }
   if (r->status == 429 || r->status == 503)
@@ -524,6 +715,7 @@ void taskip_call_digest(taskip_call *call, const taskip_response *in,
                          : rh.retry_after;
   describe_failure(call, in->detail);
   call->state = plan_retry(call, &rh, now) ? READY : DONE;
+  rate_reconcile(call, now);
 }
 
 /* }======================================================= */

@@ -32,6 +32,7 @@
 #include "host_internal.h"
 #include "selfpath.h"
 #include "builtin_chunks.h"
+#include "ratestore_open.h"
 
 #define QUANTUM 0.010        /* seconds a task runs before others */
 #define STEP0_BUDGET 0.0006  /* what step(h, 0) may spend */
@@ -80,6 +81,7 @@ struct taskip_host {
   char *lua_dir;
   sb_chunk *chunks;           /* the taskip modules, compiled once */
   taskip_client *client;
+  taskip_rate_store *store;   /* cfg.rate_store opened, or NULL */
   taskip_origin origin;
   taskip_secret *masks[3];    /* the key, base64, percent-encoded */
   host_allow *allow;
@@ -1088,6 +1090,13 @@ taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
     /* No transfer traces: they would reach scripts with the results. */
     taskip_config client = cfg->client;
     client.debug = 0;
+    if (cfg->rate_store != NULL) {      /* non-blocking: polled by steps */
+      h->store = taskip_rate_store_open(cfg->rate_store, key, keylen, 0,
+                                        err, errlen);
+      if (h->store == NULL)
+        goto fail;
+      client.rate_store = h->store;
+    }
     h->client = taskip_client_new(&client, key, keylen, err, errlen);
   }
   if (h->client == NULL)
@@ -1266,6 +1275,7 @@ void taskip_host_free(taskip_host *h) {
   }
   taskip_multi_free(h->net);
   taskip_client_free(h->client);
+  taskip_rate_store_free(h->store);
   for (i = 0; i < 3; i++)
     taskip_secret_free(h->masks[i]);
   taskip_origin_free(&h->origin);

@@ -22,6 +22,8 @@
 #include "lresult.h"
 #include "lversion.h"
 #include "ratelimit.h"
+#include "ratestore_open.h"
+#include "lratestore.h"
 #include "retry.h"
 
 #define CLIENT_MT "taskip.core.client"
@@ -33,6 +35,7 @@ typedef struct lclient {
   taskip_client *c;      /* NULL once closed */
   taskip_easy *easy;     /* the blocking transport, made on first use */
   int lua_transport;     /* calls may hand the key to a Lua transport */
+  taskip_rate_store *store;   /* rate_store, or NULL; freed after c */
 } lclient;
 
 /* A call carried by a Lua transport; keeps its client alive through a
@@ -155,8 +158,17 @@ static int core_new(lua_State *L) {
   char err[256];
   lclient *lc;
   int t;
+  const char *store_url;
+  double fleet;
   luaL_checktype(L, 1, LUA_TTABLE);
   read_config(L, 1, &cfg);
+  store_url = opt_string(L, 1, "rate_store");
+  fleet = opt_number(L, 1, "rate_fleet", 4, 1);
+  if (fleet != (double)(int)fleet || fleet > 10000) {
+    lua_pushnumber(L, fleet);
+    return opt_error(L, "rate_fleet", "a whole number from 1 to 10000");
+  }
+  cfg.rate_fleet = (int)fleet;
   t = field(L, 1, "secret_key");
   if (t == LUA_TSTRING) {
     key = lua_tolstring(L, -1, &keylen);
@@ -174,8 +186,26 @@ static int core_new(lua_State *L) {
   lc = lua_newuserdata(L, sizeof(*lc));     /* closed and valid first */
   lc->c = NULL;
   lc->easy = NULL;
+  lc->store = NULL;
   luaL_setmetatable(L, CLIENT_MT);
   lc->lua_transport = opt_bool(L, 1, "lua_transport");
+  if (store_url != NULL) {
+    lc->store = taskip_rate_store_open(store_url, key, keylen, 1, err,
+                                       sizeof(err));
+    if (lc->store == NULL)
+      return luaL_error(L, "taskip.new: %s", err);
+    cfg.rate_store = lc->store;
+  } else if (field(L, 1, "rate_store_lua") != LUA_TNIL) {
+    /* the OpenResty transport's ngx.shared store (lua/taskip/ngx.lua) */
+    lc->store = taskip_lua_store_new(L, lua_gettop(L), key, keylen, err,
+                                     sizeof(err));
+    lua_pop(L, 1);
+    if (lc->store == NULL)
+      return luaL_error(L, "taskip.new: %s", err);
+    cfg.rate_store = lc->store;
+  } else {
+    lua_pop(L, 1);
+  }
   lc->c = taskip_client_new(&cfg, key, keylen, err, sizeof(err));
   if (lc->c == NULL)
     return luaL_error(L, "taskip.new: %s", err);
@@ -212,7 +242,9 @@ static int client_request(lua_State *L) {
   }
   if (lc->easy == NULL && (lc->easy = taskip_easy_new()) == NULL)
     return luaL_error(L, "taskip: libcurl failed to initialise");
+  taskip_lua_store_bind(lc->store, L);
   taskip_push_result(L, taskip_easy_perform(lc->easy, *box), NULL, NULL);
+  taskip_lua_store_bind(lc->store, NULL);
   taskip_call_free(*box);
   *box = NULL;
   return 1;
@@ -232,6 +264,9 @@ static int client_close(lua_State *L) {
   lc->easy = NULL;
   taskip_client_free(lc->c);
   lc->c = NULL;
+  taskip_lua_store_bind(lc->store, L);      /* it unrefs its functions */
+  taskip_rate_store_free(lc->store);
+  lc->store = NULL;
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -334,10 +369,14 @@ static void push_attempt(lua_State *L, const taskip_attempt *a) {
 static int call_step(lua_State *L) {
   lcall *lk = check_call(L);
   double now = luaL_optnumber(L, 2, taskip_now()), wake = 0;
+  taskip_step step;
   if (call_sending(lk))
     return luaL_error(L, "taskip: call:step() before the attempt was "
                       "answered (call:response or call:failure)");
-  switch (taskip_call_step(lk->call, now, &wake)) {
+  taskip_lua_store_bind(lk->owner->store, L);  /* a store in Lua runs here */
+  step = taskip_call_step(lk->call, now, &wake);
+  taskip_lua_store_bind(lk->owner->store, NULL);
+  switch (step) {
   case TASKIP_STEP_SEND:
     lua_pushliteral(L, "send");
     push_attempt(L, taskip_call_attempt(lk->call));
@@ -414,7 +453,9 @@ static taskip_header *read_headers(lua_State *L, int t, size_t *n) {
 static void digest(lua_State *L, lcall *lk, const taskip_response *r) {
   if (!call_sending(lk))
     luaL_error(L, "taskip: no attempt of this call is in flight");
+  taskip_lua_store_bind(lk->owner->store, L);
   taskip_call_digest(lk->call, r, taskip_now());
+  taskip_lua_store_bind(lk->owner->store, NULL);
 }
 
 /* call:response(status, headers, body): what came back. */

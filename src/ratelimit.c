@@ -2,6 +2,9 @@
 ** ratelimit.c — the rate-limit tracker (see ratelimit.h).
 */
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ratelimit.h"
 
@@ -53,11 +56,46 @@ void taskip_ratelimit_init(taskip_ratelimit *rl, long hour_limit,
   window_init(&rl->hour, hour_limit, 3600);
   window_init(&rl->minute, minute_limit, 60);
   window_init(&rl->server, 0, 0);
+  rl->unseen = 0;
+}
+
+void taskip_ratelimit_take(taskip_ratelimit *rl, double now,
+                           taskip_rate_ticket *t) {
+  int server = server_binds(rl, now);
+  taskip_window *budget = server ? &rl->server : &rl->hour;
+  window_take(&rl->minute, now);
+  window_take(budget, now);
+  server = server && rl->server.limit > 0;    /* it may have lapsed */
+  if (!server)
+    rl->unseen++;
+  if (t != NULL) {
+    t->minute_reset = rl->minute.reset_at;
+    t->budget_reset = budget->reset_at;
+    t->server = server;
+    t->unseen = !server;
+    t->taken = 1;
+  }
 }
 
 void taskip_ratelimit_sent(taskip_ratelimit *rl, double now) {
-  window_take(&rl->minute, now);
-  window_take(server_binds(rl, now) ? &rl->server : &rl->hour, now);
+  taskip_ratelimit_take(rl, now, NULL);
+}
+
+/* Gives one back to w if it is still the window the ticket took from. */
+static void window_give(taskip_window *w, double reset_at, double now) {
+  if (w->limit > 0 && w->reset_at == reset_at && now < w->reset_at &&
+      w->remaining < w->limit)
+    w->remaining++;
+}
+
+void taskip_ratelimit_release(taskip_ratelimit *rl, double now,
+                              const taskip_rate_ticket *t) {
+  if (t == NULL || !t->taken)
+    return;
+  window_give(&rl->minute, t->minute_reset, now);
+  window_give(t->server ? &rl->server : &rl->hour, t->budget_reset, now);
+  if (t->unseen && rl->unseen > 0)
+    rl->unseen--;
 }
 
 static double clamp(double v, double lo, double hi) {
@@ -100,6 +138,7 @@ void taskip_ratelimit_observe(taskip_ratelimit *rl, double now,
       w->limit = h->limit > 0 ? h->limit : 1;
     w->remaining = 0;
     w->reset_at = now + wait - WAKE_MARGIN;
+    rl->unseen = 0;
     return;
   }
   if (h->limit <= 0 || h->remaining < 0)
@@ -112,8 +151,13 @@ void taskip_ratelimit_observe(taskip_ratelimit *rl, double now,
     if (h->remaining < w->remaining)   /* same window: keep the minimum */
       w->remaining = h->remaining;
   } else {
+    /* a new window: what was sent before it was known may count in it,
+    ** whether or not the server had seen it when it answered */
     w->limit = h->limit;
     w->remaining = h->remaining;
+    if (rl->unseen > 0 && h->limit - rl->unseen < w->remaining)
+      w->remaining = h->limit > rl->unseen ? h->limit - rl->unseen : 0;
+    rl->unseen = 0;
   }
   w->reset_at = at;
 }
@@ -147,3 +191,131 @@ void taskip_ratelimit_snapshot(const taskip_ratelimit *rl, double now,
   figures(server_binds(rl, now) ? &rl->server : &rl->hour, now, budget);
   figures(&rl->minute, now, burst);
 }
+
+/* {======================================================= records */
+
+#define RECORD_TAG "taskip-rate 1"
+
+size_t taskip_ratelimit_encode(const taskip_ratelimit *rl, char *out,
+                               size_t cap) {
+  const taskip_window *w[3];
+  int n, i, len;
+  w[0] = &rl->hour;
+  w[1] = &rl->minute;
+  w[2] = &rl->server;
+  len = snprintf(out, cap, RECORD_TAG);
+  for (i = 0; i < 3 && len > 0 && (size_t)len < cap; i++) {
+    n = snprintf(out + len, cap - (size_t)len, " %ld %ld %.17g %.17g",
+                 w[i]->limit, w[i]->remaining, w[i]->reset_at,
+                 w[i]->length);
+    len = n < 0 ? -1 : len + n;
+  }
+  if (len > 0 && (size_t)len < cap) {
+    n = snprintf(out + len, cap - (size_t)len, " %ld", rl->unseen);
+    len = n < 0 ? -1 : len + n;
+  }
+  return len > 0 && (size_t)len < cap ? (size_t)len : 0;
+}
+
+static int read_long(const char **p, long *v) {
+  char *end;
+  *v = strtol(*p, &end, 10);
+  if (end == *p || (*end != ' ' && *end != '\0'))
+    return -1;
+  *p = end;
+  return 0;
+}
+
+static int read_double(const char **p, double *v) {
+  char *end;
+  *v = strtod(*p, &end);
+  if (end == *p || (*end != ' ' && *end != '\0') || *v - *v != 0)
+    return -1;                        /* NaN and infinities too */
+  *p = end;
+  return 0;
+}
+
+int taskip_ratelimit_decode(taskip_ratelimit *rl, const char *in,
+                            size_t len) {
+  char buf[TASKIP_RATE_RECORD_MAX];
+  const char *p = buf + sizeof(RECORD_TAG) - 1;
+  taskip_window *w[3];
+  taskip_ratelimit r;
+  int i;
+  while (len > 0 && (in[len - 1] == '\n' || in[len - 1] == '\r'))
+    len--;
+  if (len >= sizeof(buf) || memchr(in, '\0', len) != NULL)
+    return -1;
+  memcpy(buf, in, len);
+  buf[len] = '\0';
+  if (strncmp(buf, RECORD_TAG " ", sizeof(RECORD_TAG)) != 0)
+    return -1;
+  w[0] = &r.hour;
+  w[1] = &r.minute;
+  w[2] = &r.server;
+  for (i = 0; i < 3; i++)
+    if (read_long(&p, &w[i]->limit) != 0 ||
+        read_long(&p, &w[i]->remaining) != 0 ||
+        read_double(&p, &w[i]->reset_at) != 0 ||
+        read_double(&p, &w[i]->length) != 0 || w[i]->length < 0 ||
+        w[i]->remaining < 0)
+      return -1;
+  if (read_long(&p, &r.unseen) != 0 || *p != '\0' || r.unseen < 0)
+    return -1;
+  *rl = r;
+  return 0;
+}
+
+int taskip_ratelimit_sane(const taskip_ratelimit *rl, double now) {
+  const taskip_window *w[3];
+  int i;
+  w[0] = &rl->hour;
+  w[1] = &rl->minute;
+  w[2] = &rl->server;
+  for (i = 0; i < 3; i++)
+    if (w[i]->length > MAX_RESET ||
+        w[i]->reset_at > now + MAX_RESET + WAKE_MARGIN)
+      return 0;
+  return 1;
+}
+
+/* }======================================================= */
+
+/* {======================================================= shares */
+
+static long share_of(long v, int fleet) {
+  return v / fleet;
+}
+
+void taskip_ratelimit_share(taskip_ratelimit *rl, int fleet) {
+  taskip_window *w[3];
+  int i;
+  if (fleet <= 1)
+    return;
+  w[0] = &rl->hour;
+  w[1] = &rl->minute;
+  w[2] = &rl->server;
+  for (i = 0; i < 3; i++) {
+    if (w[i]->limit <= 0)
+      continue;
+    w[i]->remaining = share_of(w[i]->remaining, fleet);
+    w[i]->limit = share_of(w[i]->limit, fleet);
+    if (w[i]->limit < 1)
+      w[i]->limit = 1;
+  }
+  rl->unseen = 0;
+}
+
+void taskip_rate_headers_share(taskip_rate_headers *h, int fleet) {
+  if (fleet <= 1)
+    return;
+  if (h->limit > 0) {
+    h->limit = share_of(h->limit, fleet);
+    if (h->limit < 1)
+      h->limit = 1;
+  }
+  if (h->remaining > 0)
+    h->remaining = share_of(h->remaining, fleet);
+}
+
+/* }======================================================= */

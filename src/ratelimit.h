@@ -12,6 +12,8 @@
 #ifndef TASKIP_RATELIMIT_H
 #define TASKIP_RATELIMIT_H
 
+#include <stddef.h>
+
 typedef struct taskip_window {
   long limit;          /* 0: this window is not in force */
   long remaining;
@@ -21,7 +23,22 @@ typedef struct taskip_window {
 
 typedef struct taskip_ratelimit {
   taskip_window hour, minute, server;
+  long unseen;         /* sent while no server window was known: the
+                          server may count them in the window its next
+                          answer reports, so that answer's remaining is
+                          lowered by them (several senders share one
+                          record, see ratestore.h) */
 } taskip_ratelimit;
+
+/* What one request took, so that it can be given back (released) if it
+** was never sent. */
+typedef struct taskip_rate_ticket {
+  double minute_reset;   /* the minute window's reset_at after taking */
+  double budget_reset;   /* the budget window's (server or hour) */
+  int server;            /* the budget taken was the server's */
+  int unseen;            /* it was counted in unseen */
+  int taken;             /* anything to give back at all */
+} taskip_rate_ticket;
 
 /* What a response said; a field < 0 was absent or unreadable. */
 typedef struct taskip_rate_headers {
@@ -38,6 +55,15 @@ void taskip_ratelimit_init(taskip_ratelimit *rl, long hour_limit,
 
 /* One request goes out now. */
 void taskip_ratelimit_sent(taskip_ratelimit *rl, double now);
+
+/* The same, noting in t what was taken (t may be NULL). */
+void taskip_ratelimit_take(taskip_ratelimit *rl, double now,
+                           taskip_rate_ticket *t);
+
+/* A request counted by take() never left: give back what it took, in
+** the windows it took from if they are still the current ones. */
+void taskip_ratelimit_release(taskip_ratelimit *rl, double now,
+                              const taskip_rate_ticket *t);
 
 /* A response arrived with these headers. */
 void taskip_ratelimit_observe(taskip_ratelimit *rl, double now,
@@ -70,5 +96,31 @@ void taskip_ratelimit_snapshot(const taskip_ratelimit *rl, double now,
 */
 double taskip_ratelimit_retry_after(const taskip_rate_headers *h,
                                     double now);
+
+/*
+** The tracker as one line of text, for a store shared by processes
+** (ratestore.h): "taskip-rate 1 ...". Returns its length (< cap), or 0
+** when cap is too small. decode() returns 0, or -1 for anything that is
+** not such a line (the caller then starts afresh).
+*/
+#define TASKIP_RATE_RECORD_MAX 320
+size_t taskip_ratelimit_encode(const taskip_ratelimit *rl, char *out,
+                               size_t cap);
+int taskip_ratelimit_decode(taskip_ratelimit *rl, const char *in,
+                            size_t len);
+
+/* Whether a decoded record is one this code could have written by now:
+** no window longer than an hour or ending more than an hour ahead. */
+int taskip_ratelimit_sane(const taskip_ratelimit *rl, double now);
+
+/*
+** rl as one of `fleet` processes' equal share of it (limits and what is
+** left divided by fleet, at least 1 for a limit): the budget a process
+** keeps to itself while the shared store is unreachable.
+*/
+void taskip_ratelimit_share(taskip_ratelimit *rl, int fleet);
+
+/* h as seen through that share (limit and remaining divided). */
+void taskip_rate_headers_share(taskip_rate_headers *h, int fleet);
 
 #endif

@@ -68,6 +68,13 @@ typedef struct taskip_config {
   long minute_limit;          /* says otherwise; 100/minute burst */
   int allow_http;             /* plain http, loopback hosts only */
   int debug;                  /* collect redacted transfer traces */
+  struct taskip_rate_store *rate_store;  /* where the rate-limit state
+                                lives, shared with other processes
+                                (ratestore.h); NULL: in this client.
+                                Not owned: it must outlive the client */
+  int rate_fleet;             /* while rate_store is unreachable, this
+                                client keeps 1/rate_fleet of the budget
+                                to itself; default 4 */
 } taskip_config;
 
 void taskip_config_init(taskip_config *cfg);

@@ -103,6 +103,13 @@ typedef struct taskip_host_config {
   void *ud;                  /* for output, log and progress */
   const char *lua_dir;       /* holds taskip/init.lua; NULL: the
                                 installed modules */
+  const char *rate_store;    /* "file:PATH" or "redis://HOST:PORT[/DB]":
+                                the rate budget shared with other
+                                processes (README, "Many processes, one
+                                key"); NULL: this host's own.
+                                client.rate_fleet applies. Its updates
+                                never block a step; when it cannot be
+                                reached, one line goes to stderr */
 } taskip_host_config;
 
 typedef struct taskip_host taskip_host;

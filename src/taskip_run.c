@@ -36,7 +36,7 @@ enum {
   OPT_BASE_URL = 256, OPT_CAFILE, OPT_KEY_FILE, OPT_MOCK, OPT_TIMEOUT,
   OPT_MAX_MEMORY, OPT_MAX_REQUESTS, OPT_MAX_INSTRUCTIONS, OPT_MAX_OUTPUT,
   OPT_MAX_CONNECTIONS, OPT_MAX_HOLD, OPT_BURST_LIMIT, OPT_ALLOW,
-  OPT_DRY_RUN,
+  OPT_DRY_RUN, OPT_RATE_STORE, OPT_RATE_FLEET,
   OPT_JSON_LOG, OPT_VERSION
 };
 
@@ -55,6 +55,8 @@ static const struct option options[] = {
   {"burst-limit", required_argument, NULL, OPT_BURST_LIMIT},
   {"allow", required_argument, NULL, OPT_ALLOW},
   {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+  {"rate-store", required_argument, NULL, OPT_RATE_STORE},
+  {"rate-fleet", required_argument, NULL, OPT_RATE_FLEET},
   {"json-log", no_argument, NULL, OPT_JSON_LOG},
   {"quiet", no_argument, NULL, 'q'},
   {"verbose", no_argument, NULL, 'v'},
@@ -89,6 +91,10 @@ static void usage(FILE *f) {
 "                        patterns, e.g. 'GET:/contact*,POST:/invoice/*'\n"
 "  --dry-run             send reads; log writes and answer them with\n"
 "                        {\"dry_run\":true,...} without sending\n"
+"  --rate-store URL      share the key's rate budget with other processes:\n"
+"                        file:PATH (one machine) or redis://HOST:PORT[/DB]\n"
+"  --rate-fleet N        while that store is unreachable, keep 1/N of the\n"
+"                        budget (default 4)\n"
 "  --json-log            log lines as JSON\n"
 "  -q, --quiet           errors only;  -v, --verbose  debug logs too\n"
 "  -h, --help, --version\n"
@@ -494,6 +500,18 @@ int main(int argc, char **argv) {
       break;
     case OPT_DRY_RUN:
       o.cfg.dry_run = 1;
+      break;
+    case OPT_RATE_STORE:
+      if (strncmp(optarg, "file:", 5) != 0 &&
+          strncmp(optarg, "redis://", 8) != 0)
+        return bad_usage("bad --rate-store (use file:PATH or "
+                         "redis://HOST:PORT[/DB])", optarg);
+      o.cfg.rate_store = optarg;
+      break;
+    case OPT_RATE_FLEET:
+      if (parse_num(optarg, 1, 10000, &v) != 0 || v != (int)v)
+        return bad_usage("bad --rate-fleet", optarg);
+      o.cfg.client.rate_fleet = (int)v;
       break;
     case OPT_JSON_LOG:
       o.cfg.json_log = 1;

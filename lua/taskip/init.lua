@@ -47,6 +47,7 @@ local OPTIONS = {
   hourly_limit = true, burst_limit = true, allow_http = true,
   debug = true, transport = true,
   keepalive_timeout = true, keepalive_pool = true,   -- transport "ngx" only
+  rate_store = true, rate_fleet = true,
 }
 
 -- The core that moves the bytes: libcurl (blocking) or nginx cosockets.
@@ -91,6 +92,10 @@ function M.new(opts)
     argerror("taskip.new", "debug", "boolean or function", debug)
   end
   local backend, transport = transport_of(opts)
+  if transport == "ngx" and type(opts.rate_store) == "string" then
+    error("taskip.new: option 'rate_store' with transport \"ngx\" is an "
+      .. "ngx.shared dictionary: a file or Redis store would block the worker", 2)
+  end
   local cfg = {}
   for k, v in pairs(opts) do cfg[k] = v end
   cfg.transport = nil

@@ -31,6 +31,8 @@ local COSOCKET_PHASES = {
 
 local KEEPALIVE_TIMEOUT = 50   -- seconds: below common servers' idle limits
 local POOL_SIZE = 30           -- idle connections kept per origin and worker
+local LOCK_TTL = 1             -- seconds a store lock outlives a lost holder
+local RECORD_TTL = 7200        -- seconds a key's rate record outlives its use
 
 local function lua_module_version()
   local v = ngx and ngx.config and ngx.config.ngx_lua_version
@@ -65,8 +67,25 @@ local function positive(cfg, name, default)
   return v
 end
 
+-- The rate store of the workers of one nginx: the key's record in an
+-- ngx.shared dictionary, updated under a lock taken with add (atomic
+-- across workers; it expires if its holder is lost). The core calls
+-- these without yielding (src/lratestore.c); a busy lock makes it poll.
+local function dict_store(dict)
+  return {
+    lock = function(fp) return (dict:add("taskip:lock:" .. fp, true, LOCK_TTL)) end,
+    get = function(fp) return (dict:get("taskip:rate:" .. fp)) end,
+    set = function(fp, rec)
+      local ok, err = dict:set("taskip:rate:" .. fp, rec, RECORD_TTL)
+      if not ok then error("ngx.shared: " .. tostring(err), 0) end
+    end,
+    unlock = function(fp) dict:delete("taskip:lock:" .. fp) end,
+  }
+end
+
 --- new(cfg) -> client. cfg as for taskip.core.new, plus
---- keepalive_timeout (seconds) and keepalive_pool (connections).
+--- keepalive_timeout (seconds), keepalive_pool (connections) and
+--- rate_store, an ngx.shared dictionary the workers share the budget in.
 function M.new(cfg)
   if not M.available() then
     error("taskip.new: transport 'ngx' needs nginx's lua module (ngx.socket is missing)", 2)
@@ -80,9 +99,16 @@ function M.new(cfg)
     pool_size = floor(positive(cfg, "keepalive_pool", POOL_SIZE)),
     user_agent = M.user_agent,
   }
+  local store = cfg.rate_store
+  if store ~= nil and (type(store) ~= "table" or type(store.add) ~= "function") then
+    error("taskip.new: option 'rate_store' must be an ngx.shared dictionary"
+      .. " (e.g. ngx.shared.taskip) with transport 'ngx'", 2)
+  end
   local c = {}
   for k, v in pairs(cfg) do c[k] = v end
   c.keepalive_timeout, c.keepalive_pool, c.transport = nil, nil, nil
+  c.rate_store = nil
+  c.rate_store_lua = store and dict_store(store) or nil
   c.lua_transport = true
   local ok, handle = pcall(core.new, c)
   c.secret_key = nil

@@ -21,6 +21,8 @@
 
 #include "taskip.h"
 #include "digest.h"
+#include "ratelimit.h"
+#include "ratestore.h"
 
 #define KEY "test-key-not-a-secret"
 #define BASE "https://api.example.test/api/public-v1"
@@ -1538,6 +1540,305 @@ done:
 
 /* }======================================================= */
 
+/* {======================================================= 6. rate stores */
+
+/*
+** A store in memory, as a shared store looks to the core: one record,
+** updates that may stay PENDING for `delay` polls, or fail when `down`.
+*/
+typedef struct mem_store {
+  taskip_rate_store base;
+  char rec[TASKIP_RATE_RECORD_MAX];
+  size_t len;
+  int delay, down, updates;
+  taskip_store_op *pending;
+  int polls_left;
+} mem_store;
+
+static taskip_store_status mem_finish(mem_store *m, taskip_store_op *op) {
+  char out[TASKIP_RATE_RECORD_MAX];
+  size_t n;
+  if (m->down)
+    return TASKIP_STORE_FAILED;
+  n = op->apply(op->ctx, m->len ? m->rec : NULL, m->len, out, sizeof(out));
+  if (n > 0) {
+    memcpy(m->rec, out, n);
+    m->len = n;
+  }
+  m->updates++;
+  return TASKIP_STORE_DONE;
+}
+
+static taskip_store_status mem_update(taskip_rate_store *s,
+                                      taskip_store_op *op) {
+  mem_store *m = (mem_store *)s;
+  if (m->delay > 0 && !m->down) {
+    m->pending = op;
+    m->polls_left = m->delay;
+    return TASKIP_STORE_PENDING;
+  }
+  return mem_finish(m, op);
+}
+
+static taskip_store_status mem_poll(taskip_rate_store *s,
+                                    taskip_store_op *op) {
+  mem_store *m = (mem_store *)s;
+  if (m->pending != op)
+    return TASKIP_STORE_FAILED;
+  if (--m->polls_left > 0)
+    return TASKIP_STORE_PENDING;
+  m->pending = NULL;
+  return mem_finish(m, op);
+}
+
+static void mem_cancel(taskip_rate_store *s, taskip_store_op *op) {
+  mem_store *m = (mem_store *)s;
+  if (m->pending == op)
+    m->pending = NULL;
+}
+
+static void mem_free(taskip_rate_store *s) {
+  (void)s;
+}
+
+static const taskip_rate_store_type mem_type = {
+  "memory", mem_update, mem_poll, mem_cancel, mem_free
+};
+
+static void mem_init(mem_store *m) {
+  memset(m, 0, sizeof(*m));
+  m->base.type = &mem_type;
+  m->base.poll_interval = 0.002;
+  snprintf(m->base.where, sizeof(m->base.where), "memory");
+}
+
+/* Two clients (two processes) on one store share the hour budget. */
+static void test_store_shared_budget(void) {
+  taskip_config cfg;
+  taskip_client *a = NULL, *b = NULL;
+  taskip_call *call = NULL;
+  mem_store m;
+  double wake = -1;
+  int i;
+  mem_init(&m);
+  cfg_default(&cfg);
+  cfg.hour_limit = 4;
+  cfg.max_wait = 7200;
+  cfg.rate_store = &m.base;
+  a = client_of(&cfg);
+  b = client_of(&cfg);
+  CHECK(a != NULL && b != NULL);
+  for (i = 0; i < 4; i++) {
+    call = call_of(i % 2 ? b : a, "GET", "/contact", NULL, NULL);
+    CHECK(call != NULL);
+    CHECK(answer(call, T0 + i, 200, NULL, "{}") == 0);
+    taskip_call_free(call);
+    call = NULL;
+  }
+  /* each client sent two, yet the fifth waits for the shared hour */
+  call = call_of(a, "GET", "/contact", NULL, NULL);
+  CHECK(call != NULL);
+  CHECK(taskip_call_step(call, T0 + 5, &wake) == TASKIP_STEP_WAIT);
+  CHECKF(near(wake, T0 + 3601), "wake_at T0%+g", wake - T0);
+  CHECK(strncmp(m.rec, "taskip-rate 1 ", 14) == 0);
+  CHECK(strstr(m.rec, KEY) == NULL);
+done:
+  taskip_call_free(call);
+  taskip_client_free(a);
+  taskip_client_free(b);
+}
+
+/* A store that answers later: the call waits poll_interval, then goes;
+** the reconcile after the answer keeps the call until it is written. */
+static void test_store_pending_waits(void) {
+  taskip_config cfg;
+  taskip_client *c = NULL;
+  taskip_call *call = NULL;
+  mem_store m;
+  double wake = -1;
+  fake f;
+  static const char *const hdr[] = {"X-RateLimit-Limit", "12",
+    "X-RateLimit-Remaining", "11", "X-RateLimit-Reset", "6", NULL};
+  mem_init(&m);
+  m.delay = 2;
+  cfg_default(&cfg);
+  cfg.rate_store = &m.base;
+  c = client_of(&cfg);
+  call = call_of(c, "GET", "/contact", NULL, NULL);
+  CHECK(call != NULL);
+  CHECK(taskip_call_step(call, T0, &wake) == TASKIP_STEP_WAIT);
+  CHECK(near(wake, T0 + 0.002));
+  CHECK(taskip_call_attempt(call) == NULL);
+  CHECK(taskip_call_step(call, T0 + 0.002, &wake) == TASKIP_STEP_WAIT);
+  CHECK(taskip_call_step(call, T0 + 0.004, &wake) == TASKIP_STEP_SEND);
+  CHECK(taskip_call_attempt(call) != NULL);
+  fake_init(&f, 200, hdr, "{}", 2);
+  taskip_call_digest(call, &f.r, T0 + 0.01);
+  CHECK(taskip_call_step(call, T0 + 0.01, &wake) == TASKIP_STEP_WAIT);
+  CHECK(taskip_call_step(call, T0 + 0.012, &wake) == TASKIP_STEP_DONE);
+  CHECK(taskip_call_result(call)->kind == TASKIP_OK);
+  CHECK(m.updates == 2);
+  /* the server's figure is in the record */
+  CHECKF(strstr(m.rec, " 12 11 ") != NULL, "record %s", m.rec);
+  /* freed while its update is pending: the store forgets the op */
+  taskip_call_free(call);
+  call = call_of(c, "GET", "/contact", NULL, NULL);
+  CHECK(taskip_call_step(call, T0 + 1, &wake) == TASKIP_STEP_WAIT);
+  CHECK(m.pending != NULL);
+  taskip_call_free(call);
+  call = NULL;
+  CHECK(m.pending == NULL);
+done:
+  taskip_call_free(call);
+  taskip_client_free(c);
+}
+
+/* Unreachable store: the client goes on with 1/rate_fleet of the budget
+** and asks the store again later. */
+static void test_store_unreachable_share(void) {
+  taskip_config cfg;
+  taskip_client *c = NULL;
+  taskip_call *call = NULL;
+  mem_store m;
+  double wake = -1;
+  int i;
+  mem_init(&m);
+  m.down = 1;
+  cfg_default(&cfg);
+  cfg.hour_limit = 8;
+  cfg.rate_fleet = 4;
+  cfg.max_wait = 7200;
+  cfg.rate_store = &m.base;
+  c = client_of(&cfg);
+  for (i = 0; i < 2; i++) {
+    call = call_of(c, "GET", "/contact", NULL, NULL);
+    CHECK(call != NULL);
+    CHECK(answer(call, T0 + i * 0.1, 200, NULL, "{}") == 0);
+    CHECK(taskip_call_result(call)->kind == TASKIP_OK);
+    taskip_call_free(call);
+    call = NULL;
+  }
+  call = call_of(c, "GET", "/contact", NULL, NULL);
+  CHECK(taskip_call_step(call, T0 + 1, &wake) == TASKIP_STEP_WAIT);
+  CHECKF(wake > T0 + 3000, "wake_at T0%+g", wake - T0);
+  CHECK(m.updates == 0);
+  /* back: the store's record decides again */
+  m.down = 0;
+  taskip_call_free(call);
+  call = call_of(c, "GET", "/contact", NULL, NULL);
+  CHECK(answer(call, T0 + 10, 200, NULL, "{}") == 0);
+  CHECK(m.updates == 2);
+done:
+  taskip_call_free(call);
+  taskip_client_free(c);
+}
+
+/* A request that never left (no connection) is given back. */
+static void test_store_release_unsent(void) {
+  taskip_config cfg;
+  taskip_client *c = NULL;
+  taskip_call *call = NULL;
+  mem_store m;
+  taskip_rate_figures budget, burst;
+  mem_init(&m);
+  cfg_default(&cfg);
+  cfg.hour_limit = 5;
+  cfg.max_retries = 0;
+  cfg.rate_store = &m.base;
+  c = client_of(&cfg);
+  call = call_of(c, "GET", "/contact", NULL, NULL);
+  CHECK(call != NULL);
+  CHECK(fail_attempt(call, T0, TASKIP_FAIL_CONNECT, 0, "refused") == 0);
+  CHECK(taskip_call_result(call)->kind == TASKIP_NETWORK);
+  taskip_client_rate(c, T0, &budget, &burst);
+  CHECKF(budget.remaining == 5, "remaining %ld", budget.remaining);
+  CHECKF(strstr(m.rec, " 5 5 ") != NULL, "record %s", m.rec);
+  taskip_call_free(call);
+  /* one that may have reached the server is not */
+  call = call_of(c, "GET", "/contact", NULL, NULL);
+  CHECK(fail_attempt(call, T0, TASKIP_FAIL_TIMEOUT, 1, "slow") == 0);
+  taskip_client_rate(c, T0, &budget, &burst);
+  CHECKF(budget.remaining == 4, "remaining %ld", budget.remaining);
+done:
+  taskip_call_free(call);
+  taskip_client_free(c);
+}
+
+/* Sent before the server's window was known: its first answer is
+** lowered by the others still on their way. */
+static void test_store_unseen_lower_new_window(void) {
+  taskip_ratelimit rl, back;
+  taskip_rate_headers h;
+  taskip_rate_figures budget, burst;
+  char rec[TASKIP_RATE_RECORD_MAX];
+  size_t n;
+  int i;
+  taskip_ratelimit_init(&rl, 1000, 100);
+  for (i = 0; i < 5; i++)
+    taskip_ratelimit_sent(&rl, T0);
+  memset(&h, 0, sizeof(h));
+  h.limit = 12;
+  h.remaining = 11;                 /* the server had seen one of five */
+  h.reset = 6;
+  h.retry_after = -1;
+  h.date = -1;
+  taskip_ratelimit_observe(&rl, T0, &h);
+  taskip_ratelimit_snapshot(&rl, T0, &budget, &burst);
+  CHECKF(budget.remaining == 7, "remaining %ld", budget.remaining);
+  /* the same window's later answers keep the minimum */
+  h.remaining = 8;
+  taskip_ratelimit_observe(&rl, T0 + 0.1, &h);
+  taskip_ratelimit_snapshot(&rl, T0 + 0.1, &budget, &burst);
+  CHECKF(budget.remaining == 7, "remaining %ld", budget.remaining);
+  /* the record round-trips */
+  n = taskip_ratelimit_encode(&rl, rec, sizeof(rec));
+  CHECK(n > 0);
+  CHECK(taskip_ratelimit_decode(&back, rec, n) == 0);
+  CHECK(memcmp(&back.server, &rl.server, sizeof(rl.server)) == 0);
+  CHECK(taskip_ratelimit_decode(&back, "taskip-rate 1 x", 15) != 0);
+done:
+  return;
+}
+
+
+/* A record no client could have written (a window ending a year ahead,
+** an infinite reset) is ignored: the call starts afresh, it never waits
+** for it. */
+static void test_store_insane_record_ignored(void) {
+  static const char *const bad[] = {
+    "taskip-rate 1 1000 0 1731536000 3600 100 0 1700000030 60 0 0 0 0 0",
+    "taskip-rate 1 1000 0 inf 3600 100 5 1700000030 60 0 0 0 0 0",
+    "taskip-rate 1 1000 0 nan 3600 100 5 1700000030 60 0 0 0 0 0",
+    "taskip-rate 1 1000 0 1700000010 3600 100 5",
+    NULL
+  };
+  taskip_config cfg;
+  taskip_client *c = NULL;
+  taskip_call *call = NULL;
+  mem_store m;
+  int i;
+  for (i = 0; bad[i] != NULL; i++) {
+    mem_init(&m);
+    m.len = strlen(bad[i]);
+    memcpy(m.rec, bad[i], m.len + 1);
+    cfg_default(&cfg);
+    cfg.rate_store = &m.base;
+    c = client_of(&cfg);
+    call = call_of(c, "GET", "/contact", NULL, NULL);
+    CHECK(call != NULL);
+    CHECKF(answer(call, T0, 200, NULL, "{}") == 0, "record %d", i);
+    taskip_call_free(call);
+    call = NULL;
+    taskip_client_free(c);
+    c = NULL;
+  }
+done:
+  taskip_call_free(call);
+  taskip_client_free(c);
+}
+
+/* }======================================================= */
+
 typedef struct test {
   const char *name;
   void (*fn)(void);
@@ -1584,6 +1885,12 @@ static const test tests[] = {
   T(key_prefix_in_truncated_detail),
   T(key_in_header_name),
   T(http_to_127_prefixed_name),
+  T(store_shared_budget),
+  T(store_pending_waits),
+  T(store_unreachable_share),
+  T(store_release_unsent),
+  T(store_unseen_lower_new_window),
+  T(store_insane_record_ignored),
 };
 
 int main(int argc, char **argv) {

@@ -9,6 +9,7 @@
 --     http = "lua_shared_dict d 1m;",        -- more http-level directives
 --     server = "location /a { content_by_lua_block { ... } }",
 --     lua_path = "/dir/?.lua;",              -- searched before the worktree
+--     workers = 4,                           -- worker_processes (default 1)
 --   }
 --   srv.url                                 -- http://127.0.0.1:PORT
 --   srv:get("/a")                           --> body, status, seconds (curl)
@@ -69,7 +70,7 @@ end
 local CONF = [[
 load_module ${modules}/ndk_http_module.so;
 load_module ${modules}/ngx_http_lua_module.so;
-worker_processes 1;
+worker_processes ${workers};
 daemon on;
 master_process on;
 pid logs/nginx.pid;
@@ -121,6 +122,7 @@ function M.start(opts)
     http = opts.http or "", server = opts.server or "",
     lualib = "/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua",
     lua_path = opts.lua_path or "",
+    workers = tostring(opts.workers or 1),
   }
   vars.spec = vars.root .. "/spec/?.lua;"
   if opts.trusted then

@@ -170,16 +170,18 @@ $(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS) $(STORE_OBJS)
 # The core and the host as a shared library for embedders (pkg-config
 # taskip). It carries Lua 5.4 (Debian's liblua5.4.a) with every symbol
 # hidden, so a program that embeds LuaJIT or another Lua can use it; its
-# sandboxes get a built-in JSON codec instead of lua-cjson, which could
-# not bind to a hidden Lua (src/host_cjson.c). Only taskip_* is exported
+# sandboxes get lua-cjson linked in the same way (Debian's
+# liblua5.4-cjson.a, from lua-cjson-dev): a cjson.so loaded with dlopen
+# could not bind to a hidden Lua. Only taskip_* is exported
 # (src/libtaskip.map).
 VERSION := $(shell sed -n 's/^\#define TASKIP_VERSION "\(.*\)"/\1/p' src/taskip.h)
 SONAME = libtaskip.so.0
 SHARED_LIB = $(B)/$(SONAME)
 LUA_STATIC ?= $(LUA_LIBDIR)/liblua$(LUA_VERSION).a
+CJSON_STATIC ?= $(LUA_LIBDIR)/liblua$(LUA_VERSION)-cjson.a
 PKGCONFIGDIR ?= $(SOLIBDIR)/pkgconfig
 SO_OBJS = $(filter-out $(B)/obj/sandbox.o,$(HOST_OBJS)) \
-	$(B)/obj/sandbox_so.o $(B)/obj/host_cjson.o $(B)/obj/lua_stdio.o \
+	$(B)/obj/sandbox_so.o $(B)/obj/lua_stdio.o \
 	$(CORE_OBJS) $(CURL_OBJS) $(STORE_OBJS)
 
 $(B)/obj/sandbox_so.o: src/sandbox.c Makefile
@@ -189,7 +191,7 @@ $(B)/obj/sandbox_so.o: src/sandbox.c Makefile
 $(SHARED_LIB): $(SO_OBJS) src/libtaskip.map
 	$(CC) $(LIBFLAG) -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=src/libtaskip.map -Wl,--exclude-libs,ALL \
-		-o $@ $(SO_OBJS) $(LUA_STATIC) $(CURL_LIBS) $(URI_LIBS) \
+		-o $@ $(SO_OBJS) $(CJSON_STATIC) $(LUA_STATIC) $(CURL_LIBS) $(URI_LIBS) \
 		$(STORE_LIBS) -lm \
 		$(LDFLAGS)
 	ln -sf $(SONAME) $(B)/libtaskip.so

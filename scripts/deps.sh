@@ -9,7 +9,7 @@
 set -eu
 
 PACKAGES="gcc make pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev \
-lua-cjson lua-busted lua-check luarocks libmicrohttpd-dev libgnutls28-dev \
+lua-cjson lua-cjson-dev lua-busted lua-check luarocks libmicrohttpd-dev libgnutls28-dev \
 liburiparser-dev libhiredis-dev redis-server \
 openssl curl ca-certificates time clang libclang-rt-14-dev valgrind \
 lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit2 libluajit2-5.1-dev \

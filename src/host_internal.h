@@ -48,9 +48,6 @@ void host_allow_free(host_allow *a);
 ** HOST_JSON_MAX bytes, before lua-cjson does any work. */
 void host_json_guard(lua_State *L);
 
-/* lua-cjson's interface, built in (host_cjson.c): what the sandboxes of
-** libtaskip.so load as "cjson", its Lua being hidden from C modules. */
-int host_open_cjson(lua_State *L);
 #define HOST_JSON_MAX (16u << 20)
 
 /* }======================================================= */

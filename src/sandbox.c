@@ -39,6 +39,9 @@
 
 #include "sandbox.h"
 #include "host_internal.h"
+#ifdef TASKIP_BUILTIN_JSON
+#include <lua-cjson.h>            /* lua-cjson-dev: liblua5.4-cjson.a */
+#endif
 
 #define HOOK_COUNT 1000           /* instructions between hook calls */
 #define MAX_DEPTH 100000          /* nested calls: Lua's own limit comes
@@ -971,7 +974,7 @@ static int setup_main(lua_State *L) {
   lua_pushcfunction(L, cfg->open_core);
   lua_setfield(L, -2, "taskip.core");
 #ifdef TASKIP_BUILTIN_JSON
-  lua_pushcfunction(L, host_open_cjson);     /* see host_cjson.c */
+  lua_pushcfunction(L, luaopen_cjson);       /* linked in, hidden */
   lua_setfield(L, -2, "cjson");
   lua_pop(L, 1);
   lua_pushliteral(L, "");                     /* no C module is loaded */

@@ -16,6 +16,8 @@ PKG_CONFIG ?= pkg-config
 # into build/<lua>/ for a Lua other than 5.4. The host, taskip-run,
 # taskip-mock and the emulator are Lua 5.4 only.
 LUA ?= lua5.4
+# LuaRocks passes the interpreter's path (/usr/bin/lua5.4): its name counts.
+override LUA := $(notdir $(LUA))
 ifeq ($(filter lua5.1 lua5.3 lua5.4 luajit,$(LUA)),)
 $(error LUA must be lua5.4, lua5.3, lua5.1 or luajit, not '$(LUA)')
 endif
@@ -27,13 +29,22 @@ else
 B = build/$(LUA)
 endif
 
-LUA_MODULE_DIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
-LUA_CMODULE_DIR ?= $(PREFIX)/lib/lua/$(LUA_VERSION)
+# Install dirs, in LuaRocks' terms: LUADIR for Lua files, LIBDIR for C
+# modules (the old names LUA_MODULE_DIR/LUA_CMODULE_DIR still work),
+# BINDIR for the programs; SOLIBDIR for libtaskip.so/.a and pkgconfig/.
+LUADIR ?= $(or $(LUA_MODULE_DIR),$(PREFIX)/share/lua/$(LUA_VERSION))
+LIBDIR ?= $(or $(LUA_CMODULE_DIR),$(PREFIX)/lib/lua/$(LUA_VERSION))
 BINDIR ?= $(PREFIX)/bin
-LIBDIR ?= $(PREFIX)/lib
+SOLIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
 
-LUA_INCDIR ?= $(shell $(PKG_CONFIG) --cflags-only-I $(LUA_PC) 2>/dev/null)
+# Where Lua is: LUA_INCDIR holds lua.h, LUA_LIBDIR liblua (as LuaRocks
+# passes them); both default to what pkg-config says for $(LUA).
+override LUA_INCDIR := $(or $(LUA_INCDIR),$(patsubst -I%,%,$(firstword \
+	$(shell $(PKG_CONFIG) --cflags-only-I $(LUA_PC) 2>/dev/null))),/usr/include)
+override LUA_LIBDIR := $(or $(LUA_LIBDIR),\
+	$(shell $(PKG_CONFIG) --variable=libdir $(LUA_PC) 2>/dev/null))
 LUA_LIBS ?= $(shell $(PKG_CONFIG) --libs $(LUA_PC) 2>/dev/null)
 CURL_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS ?= $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
@@ -49,9 +60,18 @@ LIBFLAG ?= -shared
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 ALL_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	$(WARNINGS) $(CFLAGS) $(LUA_INCDIR) $(CURL_CFLAGS) \
-	-DTASKIP_LUA_MODULE_DIR='"$(LUA_MODULE_DIR)"' \
-	-DTASKIP_LUA_CMODULE_DIR='"$(LUA_CMODULE_DIR)"'
+	$(WARNINGS) $(CFLAGS) -I$(LUA_INCDIR) $(CURL_CFLAGS)
+
+# The installed tools and libtaskip.so find the Lua modules relative to
+# themselves (src/selfpath.c), so an install tree can be moved; the
+# absolute dirs are the last resort. Only the objects that use these
+# see them, and they are rebuilt when the dirs change (paths.stamp).
+REL_LUADIR_BIN := $(shell realpath -m --relative-to='$(BINDIR)' '$(LUADIR)')
+REL_LUADIR_LIB := $(shell realpath -m --relative-to='$(SOLIBDIR)' '$(LUADIR)')
+PATH_DEFS = -DTASKIP_LUA_MODULE_DIR='"$(LUADIR)"' \
+	-DTASKIP_LUA_CMODULE_DIR='"$(LIBDIR)"' \
+	-DTASKIP_LUADIR_FROM_BIN='"$(REL_LUADIR_BIN)"' \
+	-DTASKIP_LUADIR_FROM_LIB='"$(REL_LUADIR_LIB)"'
 
 # The core: no I/O, no curl, no Lua (tested alone by build/core-test).
 CORE_SRCS = src/secret.c src/ratelimit.c src/retry.c src/origin.c \
@@ -68,7 +88,8 @@ HOST_SRCS = src/host.c src/sandbox.c src/sandbox_lib.c src/hostcore.c \
 	src/lintegers.c \
 	src/sandbox_charge.c \
 	src/host_pattern.c \
-	src/host_text.c src/host_allow.c src/host_json.c
+	src/host_text.c src/host_allow.c src/host_json.c \
+	src/selfpath.c
 CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
 CURL_OBJS = $(CURL_SRCS:src/%.c=$(B)/obj/%.o)
 STORE_OBJS = $(STORE_SRCS:src/%.c=$(B)/obj/%.o)
@@ -95,14 +116,40 @@ all: $(EMULATOR_MODULE) $(MOCK_BIN) $(HOST_LIB) $(RUN_BIN) \
 	$(HOST_DRIVER) $(EMBED_BIN)
 endif
 
-$(B)/obj/%.o: src/%.c $(HEADERS) Makefile
+PATH_OBJS = $(B)/obj/host.o $(B)/obj/selfpath.o $(B)/obj/mock/lua_bridge.o
+$(PATH_OBJS): EXTRA_CFLAGS += $(PATH_DEFS)
+$(PATH_OBJS): $(B)/paths.stamp
+# The emulator's flags (libmicrohttpd, GnuTLS) on the emulator's objects only.
+EMU_OBJS = $(MOCK_OBJS) $(B)/obj/lemulator.o $(B)/obj/taskip_mock.o
+$(EMU_OBJS): EXTRA_CFLAGS += $(MHD_CFLAGS)
+
+$(B)/paths.stamp: FORCE
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(MHD_CFLAGS) -c $< -o $@
+	@echo '$(LUADIR) $(LIBDIR) $(REL_LUADIR_BIN) $(REL_LUADIR_LIB)' | \
+		cmp -s - $@ 2>/dev/null || \
+		echo '$(LUADIR) $(LIBDIR) $(REL_LUADIR_BIN) $(REL_LUADIR_LIB)' > $@
+
+# Header dependencies come from the compiler (-MMD).
+$(B)/obj/%.o: src/%.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(EXTRA_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(wildcard $(B)/obj/*.d $(B)/obj/mock/*.d)
 
 # No liblua here: a module takes the Lua API from the interpreter that
 # loads it (and one .so must not carry a second Lua).
-$(CORE_MODULE): $(B)/obj/ltaskip.o $(B)/obj/lresult.o $(B)/obj/lintegers.o \
-	$(B)/obj/lratestore.o $(CORE_OBJS) $(CURL_OBJS) $(STORE_OBJS)
+# Every lua_*/luaL_* reference is made weak, so that a build for another
+# Lua loads and says so (src/lversion.c) instead of failing in dlopen.
+CORE_MODULE_OBJS = $(B)/obj/ltaskip.o $(B)/obj/lversion.o $(B)/obj/lresult.o \
+	$(B)/obj/lintegers.o $(B)/obj/lratestore.o $(CORE_OBJS) $(CURL_OBJS) \
+	$(STORE_OBJS)
+OBJCOPY ?= objcopy
+
+$(B)/obj/core-module.o: $(CORE_MODULE_OBJS)
+	$(LD) -r -o $@ $^
+	$(OBJCOPY) --wildcard --weaken-symbol='lua_*' --weaken-symbol='luaL_*' $@
+
+$(CORE_MODULE): $(B)/obj/core-module.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) $(LDFLAGS)
 
@@ -110,7 +157,7 @@ $(EMULATOR_MODULE): $(B)/obj/lemulator.o $(MOCK_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBFLAG) -o $@ $^ $(MHD_LIBS) -lpthread $(LDFLAGS)
 
-$(MOCK_BIN): $(B)/obj/taskip_mock.o $(MOCK_OBJS)
+$(MOCK_BIN): $(B)/obj/taskip_mock.o $(B)/obj/selfpath.o $(MOCK_OBJS)
 	$(CC) -o $@ $^ $(MHD_LIBS) $(LUA_LIBS) -lpthread -lm $(LDFLAGS)
 
 # The script host: a static library for embedders, taskip-run, and the
@@ -119,9 +166,80 @@ $(HOST_LIB): $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS) $(STORE_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(RUN_BIN): $(B)/obj/taskip_run.o $(B)/obj/run_watchdog.o $(HOST_LIB) \
-	$(MOCK_OBJS)
-	$(CC) -o $@ $^ $(HOST_LINK) $(MHD_LIBS) -lpthread
+# {==================================================== libtaskip.so
+# The core and the host as a shared library for embedders (pkg-config
+# taskip). It carries Lua 5.4 (Debian's liblua5.4.a) with every symbol
+# hidden, so a program that embeds LuaJIT or another Lua can use it; its
+# sandboxes get lua-cjson linked in the same way (Debian's
+# liblua5.4-cjson.a, from lua-cjson-dev): a cjson.so loaded with dlopen
+# could not bind to a hidden Lua. Only taskip_* is exported
+# (src/libtaskip.map).
+VERSION := $(shell sed -n 's/^\#define TASKIP_VERSION "\(.*\)"/\1/p' src/taskip.h)
+SONAME = libtaskip.so.0
+SHARED_LIB = $(B)/$(SONAME)
+LUA_STATIC ?= $(LUA_LIBDIR)/liblua$(LUA_VERSION).a
+CJSON_STATIC ?= $(LUA_LIBDIR)/liblua$(LUA_VERSION)-cjson.a
+PKGCONFIGDIR ?= $(SOLIBDIR)/pkgconfig
+SO_OBJS = $(filter-out $(B)/obj/sandbox.o,$(HOST_OBJS)) \
+	$(B)/obj/sandbox_so.o $(B)/obj/lua_stdio.o \
+	$(CORE_OBJS) $(CURL_OBJS) $(STORE_OBJS)
+
+$(B)/obj/sandbox_so.o: src/sandbox.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DTASKIP_BUILTIN_JSON -MMD -MP -c $< -o $@
+
+$(SHARED_LIB): $(SO_OBJS) src/libtaskip.map
+	$(CC) $(LIBFLAG) -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=src/libtaskip.map -Wl,--exclude-libs,ALL \
+		-o $@ $(SO_OBJS) $(CJSON_STATIC) $(LUA_STATIC) $(CURL_LIBS) $(URI_LIBS) \
+		$(STORE_LIBS) -lm \
+		$(LDFLAGS)
+	ln -sf $(SONAME) $(B)/libtaskip.so
+
+# Paths relative to the .pc file itself, so a moved tree still works.
+$(B)/taskip.pc: Makefile src/taskip.h
+	@printf '%s\n' \
+	  'prefix=$${pcfiledir}/$(shell realpath -m --relative-to='$(PKGCONFIGDIR)' '$(PREFIX)')' \
+	  'libdir=$${pcfiledir}/$(shell realpath -m --relative-to='$(PKGCONFIGDIR)' '$(SOLIBDIR)')' \
+	  'includedir=$${pcfiledir}/$(shell realpath -m --relative-to='$(PKGCONFIGDIR)' '$(INCLUDEDIR)')' \
+	  '' \
+	  'Name: taskip' \
+	  'Description: TaskIP API client core and sandboxed script host' \
+	  'Version: $(VERSION)' \
+	  'Cflags: -I$${includedir}/taskip' \
+	  'Libs: -L$${libdir} -ltaskip' \
+	  'Libs.private: $(strip $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS)) -lm' > $@
+
+ifeq ($(LUA),lua5.4)
+all: $(SHARED_LIB) $(B)/taskip.pc
+endif
+# }====================================================
+
+# No emulator inside: --mock runs taskip-mock beside it. The module's Lua
+# files are carried compiled in (bytecode, src/builtin_chunks.h): a run
+# reads and compiles none of them, and needs none installed.
+$(B)/obj/builtin_chunks.c: $(MODULE_LUA_FILES) scripts/embed_lua.lua
+	@mkdir -p $(dir $@)
+	lua$(LUA_VERSION) scripts/embed_lua.lua $@ $(MODULE_LUA_FILES)
+
+$(B)/obj/builtin_chunks.o: $(B)/obj/builtin_chunks.c src/builtin_chunks.h
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+# Start-up is mostly the dynamic linker resolving the symbols of libcurl's
+# 30-odd libraries, each lookup walking the libraries in load order. Of
+# those libcurl loads anyway, the ones most symbols come from (libcrypto,
+# libc, GnuTLS via librtmp) are named first, so lookups end early: about
+# 3 M fewer instructions per start (bench row 4). Only those libcurl
+# really loads are named (ldd), so nothing new is loaded.
+CURL_SO ?= $(shell $(CC) -print-file-name=libcurl.so)
+CURL_DEPS := $(shell ldd $(CURL_SO) 2>/dev/null | awk '{print $$1}')
+EARLY_LIBS ?= $(addprefix -l:,$(foreach l,libcrypto libc libgnutls,\
+	$(filter $(l).so.%,$(CURL_DEPS))))
+
+$(RUN_BIN): $(B)/obj/taskip_run.o $(B)/obj/run_watchdog.o \
+	$(B)/obj/builtin_chunks.o $(HOST_LIB)
+	$(CC) -o $@ $^ -Wl,--push-state,--no-as-needed $(EARLY_LIBS) \
+		-Wl,--pop-state $(HOST_LINK) -lpthread
 
 $(B)/obj/host_driver.o: spec/c/host_driver.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
@@ -165,31 +283,132 @@ lint:
 docs: $(CORE_MODULE)
 	@$(DEV_PATH) $(LUA) scripts/api_doc.lua > docs/API.md
 
+# The HTML reference of the Lua API (LDoc, Debian: lua-ldoc; config.ld)
+# into $(DOC_DIR)/index.html.
+DOC_DIR ?= $(B)/doc
+doc:
+	@command -v ldoc >/dev/null || { echo "make doc needs LDoc (apt-get install lua-ldoc)" >&2; exit 1; }
+	rm -rf $(DOC_DIR)
+	ldoc -q -d $(DOC_DIR) .
+
 demo: deps all
 	@$(DEV_PATH) sh scripts/demo.sh
 
 # Lua 5.4 gets everything; another Lua the module alone.
 INSTALL_LUA_FILES = $(if $(filter lua5.4,$(LUA)),$(LUA_FILES),$(MODULE_LUA_FILES))
 
-install: all
-	install -d $(DESTDIR)$(LUA_CMODULE_DIR)/taskip
-	for f in $(INSTALL_LUA_FILES); do \
-		install -D -m 644 $$f $(DESTDIR)$(LUA_MODULE_DIR)/$${f#lua/}; done
-	install -m 755 $(CORE_MODULE) $(DESTDIR)$(LUA_CMODULE_DIR)/taskip/
+# make install = the Lua module (+ the emulator's modules on 5.4), the
+# programs, the embedding files (libtaskip.so/.a, headers, taskip.pc) and
+# the man pages; a rock installs the first two (install-rock).
+install: install-lua install-bin install-dev install-man
+install-rock: install-lua install-bin
+
 ifeq ($(LUA),lua5.4)
-	install -m 755 $(EMULATOR_MODULE) $(DESTDIR)$(LUA_CMODULE_DIR)/taskip/
+TOOLS = $(EMULATOR_MODULE) $(MOCK_BIN) $(RUN_BIN)
+endif
+
+install-lua: module $(TOOLS)
+	install -d $(DESTDIR)$(LIBDIR)/taskip
+	for f in $(INSTALL_LUA_FILES); do \
+		install -D -m 644 $$f $(DESTDIR)$(LUADIR)/$${f#lua/}; done
+	install -m 755 $(CORE_MODULE) $(DESTDIR)$(LIBDIR)/taskip/
+ifeq ($(LUA),lua5.4)
+	install -m 755 $(EMULATOR_MODULE) $(DESTDIR)$(LIBDIR)/taskip/
+endif
+
+install-bin: $(TOOLS)
+ifeq ($(LUA),lua5.4)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(MOCK_BIN) $(RUN_BIN) $(DESTDIR)$(BINDIR)/
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/taskip
-	install -m 644 $(HOST_LIB) $(DESTDIR)$(LIBDIR)/
+endif
+
+install-dev: $(if $(TOOLS),$(HOST_LIB) $(SHARED_LIB) $(B)/taskip.pc)
+ifeq ($(LUA),lua5.4)
+	install -d $(DESTDIR)$(SOLIBDIR) $(DESTDIR)$(INCLUDEDIR)/taskip
+	install -m 644 $(HOST_LIB) $(DESTDIR)$(SOLIBDIR)/
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(SOLIBDIR)/
+	ln -sf $(SONAME) $(DESTDIR)$(SOLIBDIR)/libtaskip.so
+	install -d $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(B)/taskip.pc $(DESTDIR)$(PKGCONFIGDIR)/
 	install -m 644 src/taskip_host.h src/taskip.h src/transport.h \
 		src/ratestore.h $(DESTDIR)$(INCLUDEDIR)/taskip/
+endif
+
+# The man pages, with the version of src/taskip.h.
+MAN_PAGES = $(patsubst man/%,$(B)/man/%,$(wildcard man/*.1))
+
+$(B)/man/%.1: man/%.1 src/taskip.h
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/' $< > $@
+
+man: $(MAN_PAGES)
+
+install-man: $(MAN_PAGES)
+ifeq ($(LUA),lua5.4)
+	install -d $(DESTDIR)$(MANDIR)/man1
+	$(if $(MAN_PAGES),install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/)
 endif
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all module luas deps test test-luas lint docs demo install clean
+.PHONY: all module luas deps test test-luas lint docs doc man demo install clean FORCE \
+	install-rock install-lua install-bin install-dev install-man
+
+# {==================================================== releases: the rock
+#   make rock     build/rock/: taskip-$(VERSION).tar.gz (the files git
+#                 knows), taskip-$(VERSION)-1.rockspec, its .src.rock, and
+#                 taskip-scm-1.rockspec (source: REPO_URL, a git URL)
+#   make rockspec rockspec/taskip-scm-1.rockspec again from the template
+# The version is TASKIP_VERSION in src/taskip.h. RELEASE_URL is where the
+# tarball will be published (the .src.rock carries it, so installing the
+# rock fetches nothing); REPO_URL is the repository's public git URL.
+ROCK_B = $(B)/rock
+TARBALL = taskip-$(VERSION).tar.gz
+RELEASE_URL ?= file://$(abspath $(ROCK_B))/$(TARBALL)
+REPO_URL ?= git+file://$(CURDIR)
+HOMEPAGE ?= $(patsubst git+%,%,$(REPO_URL))
+ROCKSPEC = $(ROCK_B)/taskip-$(VERSION)-1.rockspec
+SRC_ROCK = $(ROCK_B)/taskip-$(VERSION)-1.src.rock
+rock_from_template = sed -e '/^--@/d' -e 's|@ROCKVERSION@|$(1)|' -e 's|@SOURCE_URL@|$(2)|' \
+	-e 's|@SOURCE_DIR@|$(3)|' -e 's|@HOMEPAGE@|$(HOMEPAGE)|' \
+	rockspec/taskip.rockspec.in
+
+# What LuaRocks runs (rockspec build/install targets): the module and
+# the tools, nothing for embedders.
+rock-build: module $(TOOLS)
+
+rock: $(SRC_ROCK) $(ROCK_B)/taskip-scm-1.rockspec
+
+$(ROCK_B)/$(TARBALL): FORCE
+	@mkdir -p $(ROCK_B)
+	rm -rf $(ROCK_B)/taskip-$(VERSION)
+	mkdir -p $(ROCK_B)/taskip-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 cp -P --parents -t $(ROCK_B)/taskip-$(VERSION)
+	tar -C $(ROCK_B) -czf $@ taskip-$(VERSION)
+	rm -rf $(ROCK_B)/taskip-$(VERSION)
+
+$(ROCKSPEC): rockspec/taskip.rockspec.in src/taskip.h Makefile
+	@mkdir -p $(ROCK_B)
+	$(call rock_from_template,$(VERSION)-1,$(RELEASE_URL),\n   dir = "taskip-$(VERSION)",) > $@
+
+$(ROCK_B)/taskip-scm-1.rockspec: rockspec/taskip.rockspec.in Makefile
+	@mkdir -p $(ROCK_B)
+	$(call rock_from_template,scm-1,$(REPO_URL),) > $@
+
+# A .src.rock is a zip of the rockspec and the source archive (what
+# `luarocks pack` makes), put together here so that packing fetches
+# nothing from RELEASE_URL.
+$(SRC_ROCK): $(ROCKSPEC) $(ROCK_B)/$(TARBALL)
+	rm -f $@
+	cd $(ROCK_B) && zip -q -j $(notdir $@) $(notdir $(ROCKSPEC)) $(TARBALL)
+
+rockspec:
+	$(call rock_from_template,scm-1,$(REPO_URL),) > rockspec/taskip-scm-1.rockspec
+
+.PHONY: rock rock-build rockspec
+# }====================================================
 
 # {==================================================== benchmarks
 #   make bench          the timed runs (a few minutes): prints the table
@@ -321,7 +540,7 @@ FUZZ_TARGETS = ratelimit url digest json host
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c99 -fPIC -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-	$(WARNINGS) -g -O1 $(FUZZ_SAN) $(LUA_INCDIR) $(CURL_CFLAGS) -Isrc \
+	$(WARNINGS) -g -O1 $(FUZZ_SAN) -I$(LUA_INCDIR) $(CURL_CFLAGS) -Isrc \
 	-DFUZZ_LUA_DIR='"$(CURDIR)/lua"'
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 FUZZ_CORE = $(CORE_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)

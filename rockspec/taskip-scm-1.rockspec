@@ -2,24 +2,28 @@ rockspec_format = "3.0"
 package = "taskip"
 version = "scm-1"
 source = {
-   url = "git+file:///taskip",
+   url = "git+file:///work/main",
 }
 description = {
    summary = "Automate a TaskIP account (CRM) from Lua, over a libcurl core",
    detailed = [[
 taskip is a TaskIP API client: a C core on libcurl (HTTPS with connection
 reuse, the X-Secret-Key header kept in C memory, rate-limit tracking,
-retries that never duplicate a write) exposed to Lua as require "taskip".
-JSON goes through lua-cjson, which must be installed (Debian: lua-cjson).
+retries that never duplicate a write) exposed to Lua as require "taskip",
+with the sandboxed script runner taskip-run and the API emulator
+taskip-mock (taskip-run --mock needs no account). On Lua 5.1, 5.3 and
+LuaJIT the rock holds the module alone; the tools are built for 5.4.
 ]],
+   homepage = "file:///work/main",
    license = "MIT",
 }
 dependencies = {
-   "lua >= 5.1",
+   "lua >= 5.1, < 5.5",
+   "lua-cjson",
 }
--- Only the library is looked up: Debian keeps curl/curl.h in a multiarch
--- folder (/usr/include/<triplet>/curl) that LuaRocks does not search but
--- the compiler does. Pass CURL_INCDIR=... where headers live elsewhere.
+-- Checked for presence; the Makefile takes the flags from pkg-config
+-- (Debian keeps curl/curl.h in a multiarch folder LuaRocks does not
+-- search). The tools also need libmicrohttpd and GnuTLS (Lua 5.4).
 external_dependencies = {
    CURL = { library = "curl" },
    URIPARSER = { header = "uriparser/Uri.h", library = "uriparser" },
@@ -28,43 +32,36 @@ external_dependencies = {
    HIREDIS = { header = "hiredis/hiredis.h", library = "hiredis" },
 }
 build = {
-   type = "builtin",
-   modules = {
-      ["taskip.core"] = {
-         sources = {
-            "src/ltaskip.c", "src/lresult.c", "src/lintegers.c",
-            "src/client.c", "src/secret.c", "src/ratelimit.c",
-            "src/retry.c", "src/origin.c", "src/digest.c", "src/buffer.c",
-            "src/transport_curl.c", "src/transport_easy.c",
-            "src/transport_multi.c",
-            "src/fingerprint.c", "src/ratestore_open.c",
-            "src/ratestore_file.c", "src/ratestore_redis.c",
-            "src/lratestore.c",
-         },
-         defines = { "_DEFAULT_SOURCE", "_POSIX_C_SOURCE=200809L" },
-         libraries = { "curl", "uriparser", "crypto", "hiredis" },
-         incdirs = { "$(CURL_INCDIR)", "$(URIPARSER_INCDIR)",
-            "$(CRYPTO_INCDIR)", "$(HIREDIS_INCDIR)" },
-         libdirs = { "$(CURL_LIBDIR)", "$(URIPARSER_LIBDIR)",
-            "$(CRYPTO_LIBDIR)", "$(HIREDIS_LIBDIR)" },
-      },
-      ["taskip"] = "lua/taskip/init.lua",
-      ["taskip.endpoints"] = "lua/taskip/endpoints.lua",
-      ["taskip.errors"] = "lua/taskip/errors.lua",
-      ["taskip.json"] = "lua/taskip/json.lua",
-      ["taskip.ngx"] = "lua/taskip/ngx.lua",
-      ["taskip.ngx.http"] = "lua/taskip/ngx/http.lua",
-      ["taskip.ngx.wire"] = "lua/taskip/ngx/wire.lua",
-      ["taskip.paginate"] = "lua/taskip/paginate.lua",
-      ["taskip.query"] = "lua/taskip/query.lua",
-      ["taskip.read"] = "lua/taskip/read.lua",
-      ["taskip.resources"] = "lua/taskip/resources.lua",
-      ["taskip.slicesort"] = "lua/taskip/slicesort.lua",
+   type = "make",
+   build_target = "rock-build",
+   build_variables = {
+      LUA = "$(LUA)",
+      LUA_INCDIR = "$(LUA_INCDIR)",
+      LUA_LIBDIR = "$(LUA_LIBDIR)",
+      CFLAGS = "$(CFLAGS)",
+      LIBFLAG = "$(LIBFLAG)",
+      PREFIX = "$(PREFIX)",
+      LUADIR = "$(LUADIR)",
+      LIBDIR = "$(LIBDIR)",
+      BINDIR = "$(BINDIR)",
+   },
+   install_target = "install-rock",
+   install_variables = {
+      LUA = "$(LUA)",
+      LUA_INCDIR = "$(LUA_INCDIR)",
+      LUA_LIBDIR = "$(LUA_LIBDIR)",
+      CFLAGS = "$(CFLAGS)",
+      LIBFLAG = "$(LIBFLAG)",
+      PREFIX = "$(PREFIX)",
+      LUADIR = "$(LUADIR)",
+      LIBDIR = "$(LIBDIR)",
+      BINDIR = "$(BINDIR)",
    },
 }
-test_dependencies = {
-   "busted",
-}
+-- busted is not a test_dependency: Debian's busted is no rock, and an
+-- offline `luarocks test` would try to fetch it. The script builds the
+-- module and runs its specs (spec/unit) with the busted on PATH.
 test = {
-   type = "busted",
+   type = "command",
+   command = "sh scripts/rock-test.sh",
 }

@@ -151,7 +151,7 @@ driver memory "$MAIN_URL" "$MAIN_CA" spec/attacks/z_benign.lua \
 driver redirect "$RED_URL" "$RED_CA" spec/attacks/z_offline.lua \
   "--timeout $TIMEOUT" "${redirect[@]}"
 
-# taskip-run over the examples, offline (--mock: an in-process emulator).
+# taskip-run over the examples, offline (--mock: taskip-mock, started by taskip-run).
 for f in examples/*.lua; do
   log=$tmp/run.$(basename "$f")
   run "taskip-run --mock $f" "$log" env -u TASKIP_SECRET_KEY "$B/taskip-run" --mock "$f" \

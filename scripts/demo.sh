@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs an example script in the sandboxed host against the emulator,
-# started in-process by taskip-run --mock. No TaskIP account needed.
+# which taskip-run --mock starts (build/taskip-mock, beside it). No
+# TaskIP account needed.
 set -eu
 cd "$(dirname "$0")/.."
 exec build/taskip-run --mock examples/list_contacts.lua

@@ -4,13 +4,16 @@
 # As root it runs apt-get itself; otherwise it prints the exact command.
 # Lua 5.3, 5.1 and LuaJIT are for the module's specs on each; luajit2,
 # not luajit, which would remove nginx's lua module (make bench).
+# g++ builds the C++ embedding example, zip the .src.rock (make rock),
+# lua-ldoc the reference (make doc); man-db and groff show the man pages.
 set -eu
 
 PACKAGES="gcc make pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev \
-lua-cjson lua-busted lua-check luarocks libmicrohttpd-dev libgnutls28-dev \
+lua-cjson lua-cjson-dev lua-busted lua-check luarocks libmicrohttpd-dev libgnutls28-dev \
 liburiparser-dev libhiredis-dev redis-server \
 openssl curl ca-certificates time clang libclang-rt-14-dev valgrind \
-lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit2 libluajit2-5.1-dev"
+lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit2 libluajit2-5.1-dev \
+g++ zip lua-ldoc man-db groff-base"
 [ $# -gt 0 ] && PACKAGES="$*"
 # nginx with its lua module and resty.core (on luajit2): the OpenResty specs
 [ $# -gt 0 ] || PACKAGES="$PACKAGES nginx-light libnginx-mod-http-lua lua-resty-core"

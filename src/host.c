@@ -30,6 +30,8 @@
 #include "secret.h"
 #include "origin.h"
 #include "host_internal.h"
+#include "selfpath.h"
+#include "builtin_chunks.h"
 #include "ratestore_open.h"
 
 #define QUANTUM 0.010        /* seconds a task runs before others */
@@ -1017,8 +1019,12 @@ static int make_masks(taskip_host *h, const char *key, size_t len) {
   return 0;
 }
 
-/* The installed modules, unless configured. */
-static const char *default_lua_dir(void) {
+/* Unless configured: the modules installed beside this code (wherever
+** the install tree was moved, see selfpath.c), a source tree's lua/, or
+** the install directory compiled in. buf holds PATH_MAX bytes. */
+static const char *default_lua_dir(char *buf, size_t n) {
+  if (selfpath_lua_dir("taskip/init.lua", buf, n) != NULL)
+    return buf;
 #ifdef TASKIP_LUA_MODULE_DIR
   return TASKIP_LUA_MODULE_DIR;
 #else
@@ -1026,10 +1032,23 @@ static const char *default_lua_dir(void) {
 #endif
 }
 
+/* A program that carries the modules compiled in (builtin_chunks.h)
+** starts with them in the module cache: nothing to read or compile. */
+static int seed_builtin_chunks(taskip_host *h) {
+  const taskip_builtin_chunk *b;
+  if (taskip_builtin_chunks == NULL)
+    return 0;
+  for (b = taskip_builtin_chunks; b->name != NULL; b++)
+    if (sb_chunks_add(&h->chunks, b->name, b->chunkname, b->code,
+                      b->len) != 0)
+      return -1;
+  return 0;
+}
+
 taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
                              size_t errlen) {
   taskip_host *h;
-  char keybuf[4096];
+  char keybuf[4096], dirbuf[PATH_MAX];
   const char *key = cfg->key;
   size_t keylen = cfg->key_len;
   if (taskip_transport_init() != 0) {
@@ -1047,8 +1066,13 @@ taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
   h->cfg.key_len = 0;
   h->cfg.client.base_url = NULL;
   h->cfg.client.cafile = NULL;
-  h->lua_dir = dupstr(cfg->lua_dir ? cfg->lua_dir : default_lua_dir());
+  h->lua_dir = dupstr(cfg->lua_dir ? cfg->lua_dir
+                                    : default_lua_dir(dirbuf, sizeof(dirbuf)));
   h->cfg.lua_dir = h->lua_dir;
+  if (cfg->lua_dir == NULL && seed_builtin_chunks(h) != 0) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
   if (key == NULL && cfg->key_fn != NULL) {
     long n = cfg->key_fn(cfg->key_ud, keybuf, sizeof(keybuf));
     if (n > 0 && (size_t)n <= sizeof(keybuf)) {

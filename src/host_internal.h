@@ -47,6 +47,7 @@ void host_allow_free(host_allow *a);
 ** functions (module and codecs) refuse values whose text would exceed
 ** HOST_JSON_MAX bytes, before lua-cjson does any work. */
 void host_json_guard(lua_State *L);
+
 #define HOST_JSON_MAX (16u << 20)
 
 /* }======================================================= */

@@ -20,6 +20,7 @@
 #include "taskip.h"
 #include "transport.h"
 #include "lresult.h"
+#include "lversion.h"
 #include "ratelimit.h"
 #include "ratestore_open.h"
 #include "lratestore.h"
@@ -634,6 +635,7 @@ int luaopen_taskip_core(lua_State *L);
 
 int luaopen_taskip_core(lua_State *L) {
   static const luaL_Reg box_meta[] = {{"__gc", callbox_gc}, {NULL, NULL}};
+  lversion_check(L);                 /* first: nothing else may be called */
   if (taskip_transport_init() != 0)
     return luaL_error(L, "taskip: libcurl failed to initialise");
   taskip_create_meta(L, CLIENT_MT, client_metamethods, client_methods);

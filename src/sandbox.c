@@ -39,6 +39,9 @@
 
 #include "sandbox.h"
 #include "host_internal.h"
+#ifdef TASKIP_BUILTIN_JSON
+#include <lua-cjson.h>            /* lua-cjson-dev: liblua5.4-cjson.a */
+#endif
 
 #define HOOK_COUNT 1000           /* instructions between hook calls */
 #define MAX_DEPTH 100000          /* nested calls: Lua's own limit comes
@@ -832,6 +835,25 @@ void sb_chunks_free(sb_chunk *c) {
   }
 }
 
+int sb_chunks_add(sb_chunk **list, const char *name, const char *chunkname,
+                  const void *code, size_t len) {
+  sb_chunk *c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return -1;
+  c->name = strdup(name);
+  c->chunkname = strdup(chunkname);
+  c->code = malloc(len);
+  if (c->name == NULL || c->chunkname == NULL || c->code == NULL) {
+    sb_chunks_free(c);
+    return -1;
+  }
+  memcpy(c->code, code, len);
+  c->len = len;
+  c->next = *list;
+  *list = c;
+  return 0;
+}
+
 static int dump_writer(lua_State *L, const void *p, size_t n, void *ud) {
   sb_chunk *c = ud;
   char *code = realloc(c->code, c->len + n);
@@ -951,7 +973,15 @@ static int setup_main(lua_State *L) {
   lua_getfield(L, -1, "preload");
   lua_pushcfunction(L, cfg->open_core);
   lua_setfield(L, -2, "taskip.core");
+#ifdef TASKIP_BUILTIN_JSON
+  lua_pushcfunction(L, luaopen_cjson);       /* linked in, hidden */
+  lua_setfield(L, -2, "cjson");
   lua_pop(L, 1);
+  lua_pushliteral(L, "");                     /* no C module is loaded */
+  lua_setfield(L, -2, "cpath");
+#else
+  lua_pop(L, 1);
+#endif
   if (cfg->chunks != NULL)
     use_cache(L, cfg->chunks);
   require_to_top(L, "cjson");

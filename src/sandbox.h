@@ -95,6 +95,10 @@ struct sandbox {
 ** new state as bytecode (the host's own files: never a script's). */
 typedef struct sb_chunk sb_chunk;
 void sb_chunks_free(sb_chunk *chunks);
+/* Adds a copy of precompiled module `name` (bytecode from lua_dump,
+** chunkname "@file") to the cache; 0, or -1 when out of memory. */
+int sb_chunks_add(sb_chunk **list, const char *name, const char *chunkname,
+                  const void *code, size_t len);
 
 /* The fixed settings of a new sandbox. */
 typedef struct sb_config {

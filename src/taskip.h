@@ -19,6 +19,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define TASKIP_VERSION "0.1.0"
 #define TASKIP_DEFAULT_BASE_URL "https://public-api.taskip.net/api/public-v1"
 #define TASKIP_KEY_ENV "TASKIP_SECRET_KEY"
@@ -234,5 +238,9 @@ const taskip_result *taskip_call_result(const taskip_call *call);
 
 /* Seconds since the epoch, sub-second resolution. */
 double taskip_now(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

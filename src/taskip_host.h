@@ -36,6 +36,10 @@
 
 #include "taskip.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Exit codes of a script (and of taskip-run). */
 #define TASKIP_EXIT_OK 0
 #define TASKIP_EXIT_ERROR 1      /* uncaught error, or a failure returned */
@@ -165,5 +169,9 @@ void taskip_host_release(taskip_host *h, int id);
 
 /* Stops every script and frees everything; NULL is a no-op. */
 void taskip_host_free(taskip_host *h);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

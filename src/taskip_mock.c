@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mock/mock.h"
+#include "selfpath.h"
 
 #define VERSION "0.1.0"
 #define DEMO_KEY "demo-key-not-a-secret"
@@ -116,34 +117,21 @@ static int plain_url(const char *s)
 }
 
 /*
-** Run from a source tree (build/taskip-mock next to lua/), the program
-** finds its Lua modules there unless LUA_PATH says otherwise; installed,
-** it uses the install dirs compiled in (see mock/lua_bridge.c).
+** Unless LUA_PATH says otherwise, the program finds its Lua modules
+** beside itself: installed (BINDIR/../share/lua/5.4, wherever the tree
+** was moved) or in a source tree (build/../lua); see selfpath.c. Else
+** the install dirs compiled in (see mock/lua_bridge.c).
 */
-static void use_source_tree(void)
+static void use_own_modules(void)
 {
-  char exe[PATH_MAX], probe[PATH_MAX + 64], path[3 * PATH_MAX];
-  ssize_t n;
-  char *slash;
-  FILE *f;
+  char dir[PATH_MAX], path[3 * PATH_MAX];
 
   if (getenv("LUA_PATH") != NULL || getenv("LUA_PATH_5_4") != NULL)
     return;
-  n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (n <= 0)
+  if (selfpath_lua_dir("taskip/mock/server.lua", dir, sizeof dir) == NULL)
     return;
-  exe[n] = '\0';
-  slash = strrchr(exe, '/');
-  if (slash == NULL)
-    return;
-  *slash = '\0';
-  snprintf(probe, sizeof(probe), "%s/../lua/taskip/mock/server.lua", exe);
-  f = fopen(probe, "r");
-  if (f == NULL)
-    return;
-  fclose(f);
-  snprintf(path, sizeof(path), "%s/../lua/?.lua;%s/../lua/?/init.lua;;",
-           exe, exe);
+  selfpath_use_tree_cpath(dir);                     /* lua-cjson */
+  snprintf(path, sizeof(path), "%s/?.lua;%s/?/init.lua;;", dir, dir);
   setenv("LUA_PATH", path, 1);
 }
 
@@ -158,7 +146,7 @@ int main(int argc, char **argv)
   int opt, sig, demo = 0;
   long v;
 
-  use_source_tree();
+  use_own_modules();
   taskip_mock_config_init(&cfg);
   cfg.secret_key = getenv("TASKIP_MOCK_SECRET_KEY");
   for (;;) {

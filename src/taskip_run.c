@@ -18,14 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "taskip_host.h"
 #include "transport.h"
 #include "secret.h"
 #include "run_watchdog.h"
-#include "mock/mock.h"
+#include "selfpath.h"
 
 #define DEMO_KEY "demo-key-not-a-secret"
 #define KEY_MAX 4096
@@ -73,7 +75,8 @@ static void usage(FILE *f) {
 "  --cafile FILE         CA bundle (default: TASKIP_CAFILE, else system)\n"
 "  --key-file FILE       read the key from FILE (mode 600 or stricter);\n"
 "                        default: TASKIP_SECRET_KEY (removed once read)\n"
-"  --mock                run against a built-in emulator with a demo key\n"
+"  --mock                run against the emulator (taskip-mock, started\n"
+"                        beside this program) with its demo key\n"
 "  --timeout SECONDS     wall-clock limit, I/O included (default 300)\n"
 "  --max-memory MB       memory limit of the script (default 64)\n"
 "  --max-requests N      API call limit (default: none)\n"
@@ -203,27 +206,110 @@ static void take_env_key(char *key, size_t *len) {
   unsetenv(TASKIP_KEY_ENV);
 }
 
-/* The in-tree lua/ next to build/taskip-run, else the install dir. */
-static const char *find_lua_dir(char *buf, size_t n) {
-  char exe[PATH_MAX], probe[PATH_MAX + 64];
-  ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  char *slash;
+/* TASKIP_LUA_DIR, if set; else NULL: the host finds the modules beside
+** the program (selfpath.c). */
+static const char *find_lua_dir(void) {
   const char *env = getenv("TASKIP_LUA_DIR");
-  if (env != NULL && *env != '\0')
-    return env;
-  if (k <= 0)
-    return NULL;
-  exe[k] = '\0';
-  slash = strrchr(exe, '/');
-  if (slash == NULL)
-    return NULL;
-  *slash = '\0';
-  snprintf(probe, sizeof(probe), "%s/../lua/taskip/init.lua", exe);
-  if (access(probe, R_OK) != 0)
-    return NULL;
-  snprintf(buf, n, "%s/../lua", exe);
-  return buf;
+  return env != NULL && *env != '\0' ? env : NULL;
 }
+
+/* {======================================================= --mock
+** The emulator is another program, taskip-mock beside this one (or
+** TASKIP_MOCK_PROGRAM): a plain run maps no libmicrohttpd or GnuTLS.
+** It is started on an ephemeral port with the demo key; its first lines
+** on stdout name the URL and CA file. It gets SIGTERM when the run ends,
+** and from the kernel if this process dies first. */
+static pid_t mock_pid = -1;
+static char mock_url[512], mock_ca[PATH_MAX];
+
+/* Copies src into dst (n bytes) if it fits. */
+static void copy_fit(char *dst, size_t n, const char *src) {
+  size_t len = strlen(src);
+  if (len < n)
+    memcpy(dst, src, len + 1);
+}
+
+/* Copies the value of "NAME=value" lines into the buffers. */
+static void mock_line(const char *line) {
+  static const char url[] = "TASKIP_BASE_URL=", ca[] = "TASKIP_CAFILE=";
+  if (strncmp(line, url, sizeof(url) - 1) == 0)
+    copy_fit(mock_url, sizeof(mock_url), line + sizeof(url) - 1);
+  else if (strncmp(line, ca, sizeof(ca) - 1) == 0)
+    copy_fit(mock_ca, sizeof(mock_ca), line + sizeof(ca) - 1);
+}
+
+static int mock_start(char *err, size_t errlen) {
+  char prog[PATH_MAX], line[PATH_MAX + 64];
+  const char *env = getenv("TASKIP_MOCK_PROGRAM");
+  ssize_t k;
+  int fds[2];
+  FILE *f;
+  if (env != NULL && *env != '\0') {
+    snprintf(prog, sizeof(prog), "%s", env);
+  } else {
+    k = readlink("/proc/self/exe", prog, sizeof(prog) - 16);
+    if (k <= 0 || memchr(prog, '/', (size_t)k) == NULL) {
+      snprintf(err, errlen, "cannot find taskip-mock");
+      return -1;
+    }
+    prog[k] = '\0';
+    strcpy(strrchr(prog, '/') + 1, "taskip-mock");
+  }
+  if (pipe(fds) != 0) {
+    snprintf(err, errlen, "pipe: %s", strerror(errno));
+    return -1;
+  }
+  mock_pid = fork();
+  if (mock_pid < 0) {
+    snprintf(err, errlen, "fork: %s", strerror(errno));
+    close(fds[0]);
+    close(fds[1]);
+    return -1;
+  }
+  if (mock_pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    unsetenv("TASKIP_MOCK_SECRET_KEY");
+    execl(prog, "taskip-mock", "--port", "0", (char *)NULL);
+    fprintf(stderr, "cannot run %s: %s\n", prog, strerror(errno));
+    _exit(127);
+  }
+  close(fds[1]);
+  f = fdopen(fds[0], "r");
+  err[0] = '\0';
+  while (f != NULL && (mock_url[0] == '\0' || mock_ca[0] == '\0') &&
+         fgets(line, sizeof(line), f) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    if (strncmp(line, "TASKIP_", 7) == 0)
+      mock_line(line);
+    else if (err[0] == '\0')
+      snprintf(err, errlen, "%.200s", line);
+  }
+  if (f != NULL)
+    fclose(f);
+  else
+    close(fds[0]);
+  if (mock_url[0] == '\0' || mock_ca[0] == '\0') {
+    if (err[0] == '\0')
+      snprintf(err, errlen, "taskip-mock did not start");
+    return -1;
+  }
+  return 0;
+}
+
+static void mock_stop(void) {
+  int status;
+  if (mock_pid <= 0)
+    return;
+  kill(mock_pid, SIGTERM);
+  while (waitpid(mock_pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  mock_pid = -1;
+}
+/* }======================================================= */
 
 static int progress_shown;
 
@@ -269,30 +355,24 @@ typedef struct run_opts {
 } run_opts;
 
 static int run(run_opts *o) {
-  char key[KEY_MAX], err[512], dir[PATH_MAX + 8], mock_path[2 * PATH_MAX];
+  char key[KEY_MAX], err[512], dir[PATH_MAX];
   size_t keylen = 0;
-  taskip_mock *m = NULL;
   taskip_host *h;
   const char *reason = "";
   int id, code = TASKIP_EXIT_USAGE;
-  o->cfg.lua_dir = find_lua_dir(dir, sizeof(dir));
+  o->cfg.lua_dir = find_lua_dir();
+  selfpath_use_tree_cpath(o->cfg.lua_dir != NULL ? o->cfg.lua_dir
+                          : selfpath_lua_dir("taskip/init.lua", dir,
+                                             sizeof(dir)));
   if (o->mock) {
-    taskip_mock_config mc;
     take_env_key(NULL, NULL);
-    taskip_mock_config_init(&mc);
-    mc.secret_key = DEMO_KEY;
-    if (o->cfg.lua_dir != NULL) {
-      snprintf(mock_path, sizeof(mock_path), "%s/?.lua;%s/?/init.lua",
-               o->cfg.lua_dir, o->cfg.lua_dir);
-      mc.lua_path = mock_path;
-    }
-    m = taskip_mock_start(&mc, err, sizeof(err));
-    if (m == NULL) {
+    if (mock_start(err, sizeof(err)) != 0) {
       fprintf(stderr, "taskip-run: --mock: %s\n", err);
+      mock_stop();
       return TASKIP_EXIT_USAGE;
     }
-    o->cfg.client.base_url = taskip_mock_base_url(m);
-    o->cfg.client.cafile = taskip_mock_cafile(m);
+    o->cfg.client.base_url = mock_url;
+    o->cfg.client.cafile = mock_ca;
     memcpy(key, DEMO_KEY, sizeof(DEMO_KEY) - 1);
     keylen = sizeof(DEMO_KEY) - 1;
   } else if (o->key_file != NULL) {
@@ -350,7 +430,7 @@ static int run(run_opts *o) {
   taskip_host_free(h);
 done:
   taskip_wipe(key, sizeof(key));
-  taskip_mock_stop(m);
+  mock_stop();
   return code;
 }
 

@@ -13,6 +13,10 @@
 
 #include "taskip.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Initialises libcurl once per process; 0 on success. */
 int taskip_transport_init(void);
 
@@ -110,5 +114,9 @@ void taskip_multi_run(taskip_multi *m, double wait, double budget);
 int taskip_multi_in_flight(const taskip_multi *m);
 
 /* }======================================================= */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

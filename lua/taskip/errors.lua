@@ -1,4 +1,4 @@
--- taskip.errors: the error objects that failed calls return.
+--- taskip.errors: the error objects that failed calls return.
 --
 -- A failure from the world (HTTP error, network, TLS, bad JSON...) is
 -- returned as nil, err; err is a table with kind, status, message,

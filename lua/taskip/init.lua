@@ -1,4 +1,4 @@
--- taskip: automate a TaskIP account from Lua.
+--- taskip: automate a TaskIP account from Lua.
 --
 --   local taskip = require "taskip"
 --   local c = taskip.new{}                 -- key from TASKIP_SECRET_KEY

@@ -1,4 +1,4 @@
--- taskip.json: JSON through lua-cjson, with depth limits, and integral
+--- taskip.json: JSON through lua-cjson, with depth limits, and integral
 -- numbers as Lua integers.
 --
 -- Debian's lua-cjson 2.1.0 decodes every number as a float, so an id of

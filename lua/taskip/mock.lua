@@ -1,4 +1,4 @@
--- taskip.mock: start the TaskIP API emulator in-process, for tests.
+--- taskip.mock: start the TaskIP API emulator in-process, for tests.
 --
 --   local mock = require "taskip.mock"
 --   local m = assert(mock.start{secret_key = "test-key-not-a-secret"})

@@ -1,4 +1,4 @@
--- taskip.ngx: the taskip.core interface inside nginx, over cosockets.
+--- taskip.ngx: the taskip.core interface inside nginx, over cosockets.
 --
 -- The facade (taskip/init.lua) picks this core when it runs inside
 -- nginx's lua module (or with transport = "ngx"). The C core still

@@ -1,4 +1,4 @@
--- taskip.paginate: walking a list across pages, whatever the page
+--- taskip.paginate: walking a list across pages, whatever the page
 -- style (API.md §4): Laravel meta.last_page, the api-reference's
 -- meta.total_pages, or nothing at all (then a short or empty page is
 -- the last). The client's rate-limit policy applies to every page.

@@ -1,4 +1,4 @@
--- taskip.query: query tables to percent-encoded query strings.
+--- taskip.query: query tables to percent-encoded query strings.
 --
 -- { page = 2, ids = {1, 2}, filter = { status = "open" } } becomes
 -- "filter[status]=open&ids[]=1&ids[]=2&page=2": keys sorted so the

@@ -89,6 +89,8 @@ HOST_SRCS = src/host.c src/sandbox.c src/sandbox_lib.c src/hostcore.c \
 	src/sandbox_charge.c \
 	src/host_pattern.c \
 	src/host_text.c src/host_allow.c src/host_json.c \
+	src/host_values.c src/host_luavalue.c src/host_functions.c \
+	src/host_account.c \
 	src/selfpath.c
 CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
 CURL_OBJS = $(CURL_SRCS:src/%.c=$(B)/obj/%.o)
@@ -103,6 +105,7 @@ MOCK_BIN = $(B)/taskip-mock
 HOST_LIB = $(B)/libtaskip_host.a
 RUN_BIN = $(B)/taskip-run
 HOST_DRIVER = $(B)/host-driver
+PLUGIN_DRIVER = $(B)/plugin-driver
 EMBED_BIN = $(B)/embed-game-loop
 HOST_LINK = $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) -lm $(LDFLAGS)
 LUA_FILES = $(shell find lua -name '*.lua' | sort)
@@ -113,7 +116,7 @@ all: module
 module: $(CORE_MODULE)
 ifeq ($(LUA),lua5.4)
 all: $(EMULATOR_MODULE) $(MOCK_BIN) $(HOST_LIB) $(RUN_BIN) \
-	$(HOST_DRIVER) $(EMBED_BIN)
+	$(HOST_DRIVER) $(PLUGIN_DRIVER) $(EMBED_BIN)
 endif
 
 PATH_OBJS = $(B)/obj/host.o $(B)/obj/selfpath.o $(B)/obj/mock/lua_bridge.o
@@ -246,6 +249,14 @@ $(B)/obj/host_driver.o: spec/c/host_driver.c $(HEADERS) Makefile
 	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
 
 $(HOST_DRIVER): $(B)/obj/host_driver.o $(HOST_LIB)
+	$(CC) -o $@ $^ $(HOST_LINK)
+
+# The host as a plugin runtime: functions, events, results, keys.
+$(B)/obj/plugin_driver.o: spec/c/plugin_driver.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+$(PLUGIN_DRIVER): $(B)/obj/plugin_driver.o $(HOST_LIB)
 	$(CC) -o $@ $^ $(HOST_LINK)
 
 # The embedding example: a frame loop calling taskip_host_step(h, 0).

@@ -107,6 +107,7 @@ RUN_BIN = $(B)/taskip-run
 HOST_DRIVER = $(B)/host-driver
 PLUGIN_DRIVER = $(B)/plugin-driver
 EMBED_BIN = $(B)/embed-game-loop
+PLUGIN_ENGINE = $(B)/plugin-engine
 HOST_LINK = $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) -lm $(LDFLAGS)
 LUA_FILES = $(shell find lua -name '*.lua' | sort)
 # What the module alone installs (the rockspec's list): not the emulator.
@@ -116,7 +117,7 @@ all: module
 module: $(CORE_MODULE)
 ifeq ($(LUA),lua5.4)
 all: $(EMULATOR_MODULE) $(MOCK_BIN) $(HOST_LIB) $(RUN_BIN) \
-	$(HOST_DRIVER) $(PLUGIN_DRIVER) $(EMBED_BIN)
+	$(HOST_DRIVER) $(PLUGIN_DRIVER) $(EMBED_BIN) $(PLUGIN_ENGINE)
 endif
 
 PATH_OBJS = $(B)/obj/host.o $(B)/obj/selfpath.o $(B)/obj/mock/lua_bridge.o
@@ -266,6 +267,16 @@ $(B)/obj/game_loop.o: examples/embed/game_loop.c $(HEADERS) Makefile
 
 $(EMBED_BIN): $(B)/obj/game_loop.o $(HOST_LIB)
 	$(CC) -o $@ $^ $(HOST_LINK)
+
+# The plugin example: a C++ engine's functions, events, results, and
+# a key per script (examples/embed/plugin_engine.cpp).
+CXX ?= c++
+$(B)/obj/plugin_engine.o: examples/embed/plugin_engine.cpp $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++11 -Wall -Wextra -Werror -O2 -g -Isrc -c $< -o $@
+
+$(PLUGIN_ENGINE): $(B)/obj/plugin_engine.o $(HOST_LIB)
+	$(CXX) -o $@ $^ $(HOST_LINK)
 
 # Lua can find the in-tree modules with these paths (used by tests and demo).
 DEV_PATH = LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' \

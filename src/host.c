@@ -645,8 +645,9 @@ static int call_send(taskip_host *h, host_call *box) {
   meter.take = meter_take;
   meter.give = meter_give;
   meter.ud = box;
-  box->transfer = taskip_multi_send_metered(h->net, box->call, &meter,
-                                            call_attempt_done, box);
+  box->transfer = taskip_multi_send_pooled(h->net, box->call, &meter,
+                                           s->acct->pool, call_attempt_done,
+                                           box);
   if (box->transfer != NULL)
     return 1;
   host_uncharge(s, cost);
@@ -1205,6 +1206,12 @@ static host_account *script_account(taskip_host *h, const char *key,
   a = host_account_new(&client, h->rate_store, key, keylen, err, errlen);
   if (a == NULL)
     return NULL;
+  a->pool = taskip_pool_new();        /* connections of this key only */
+  if (a->pool == NULL) {
+    host_account_free(a);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
   a->next = h->accounts->next;        /* the host's stays first */
   h->accounts->next = a;
   return a;

@@ -124,6 +124,7 @@ void host_account_free(host_account *a) {
   int i;
   if (a == NULL)
     return;
+  taskip_pool_free(a->pool);
   taskip_client_free(a->client);
   taskip_rate_store_free(a->store);
   for (i = 0; i < 3; i++)

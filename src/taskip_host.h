@@ -28,6 +28,17 @@
 ** from one thread. The thread needs about 1 MB of C stack for Lua's C-level
 ** limit (LUAI_MAXCCALLS) to trip before the stack ends. The host does
 ** not install signal handlers; ignore SIGPIPE in the program.
+**
+** As a plugin runtime (sections below): the embedder registers
+** functions scripts call (taskip_host_register, or per script in
+** taskip_host_spawn_opts), answering at once or later from its loop
+** (taskip_host_complete); values cross as taskip_value trees, never Lua
+** objects; emit(name, value) reaches taskip_host_on_event; a finished
+** script's values, error kind and whole reason come from
+** taskip_host_result; and each script may carry a key of its own
+** (taskip_host_spawn), with its own client, rate-limit state and
+** connections. Every key the host holds is scrubbed from everything
+** scripts see and from every line and reason the embedder gets.
 */
 #ifndef TASKIP_HOST_H
 #define TASKIP_HOST_H
@@ -154,7 +165,8 @@ typedef enum taskip_script_status {
 } taskip_script_status;
 
 /* Status of script id; once done, *exit_code and a one-line *reason
-** ("" on success; owned by the host until released). Either may be
+** ("" on success; owned by the host until released; at most 511
+** bytes: taskip_host_result has the whole reason). Either may be
 ** NULL. */
 taskip_script_status taskip_host_status(taskip_host *h, int id,
                                         const char **reason,
@@ -311,7 +323,7 @@ typedef struct taskip_script_result {
                                 "requests", "held", "killed"); the kind
                                 of a taskip error object the script
                                 raised or returned ("auth", ...);
-                                "syntax"; else "error" */
+                                "load" (a syntax error); else "error" */
   const char *reason;        /* the whole reason, escaped and scrubbed
                                 (up to 64 KiB; "" on success) */
   const taskip_value *values;/* the main chunk's returned values as an

@@ -177,7 +177,7 @@ describe("host functions (plugin-driver)", function()
 
   it("results, events, error kinds and whole reasons reach the embedder", function()
     local r, out = drive { [[
-      emit("progress", { page = 1, of = 3 })
+      emit("progress", { page = { 1, 3 } })
       emit("done", 1.5)
       return { ok = true, n = 3 }
     ]], [[
@@ -189,7 +189,7 @@ describe("host functions (plugin-driver)", function()
     ]], [[
       local x = = 1
     ]] }
-    assert.same({ idx = 1, name = "progress", text = '{"page":1,"of":3}' }, r.events[1])
+    assert.same({ idx = 1, name = "progress", text = '{"page":[1,3]}' }, r.events[1])
     assert.same({ idx = 1, name = "done", text = "1.5" }, r.events[2])
     local values = r.done[1].values:gsub('{"n":3,"ok":true}', '{"ok":true,"n":3}')
     assert.equal('[{"ok":true,"n":3}]', values)

@@ -108,6 +108,7 @@ HOST_DRIVER = $(B)/host-driver
 PLUGIN_DRIVER = $(B)/plugin-driver
 EMBED_BIN = $(B)/embed-game-loop
 PLUGIN_ENGINE = $(B)/plugin-engine
+HOST_MODULE = $(B)/taskip/host.so
 HOST_LINK = $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) -lm $(LDFLAGS)
 LUA_FILES = $(shell find lua -name '*.lua' | sort)
 # What the module alone installs (the rockspec's list): not the emulator.
@@ -117,7 +118,8 @@ all: module
 module: $(CORE_MODULE)
 ifeq ($(LUA),lua5.4)
 all: $(EMULATOR_MODULE) $(MOCK_BIN) $(HOST_LIB) $(RUN_BIN) \
-	$(HOST_DRIVER) $(PLUGIN_DRIVER) $(EMBED_BIN) $(PLUGIN_ENGINE)
+	$(HOST_DRIVER) $(PLUGIN_DRIVER) $(EMBED_BIN) $(PLUGIN_ENGINE) \
+	$(HOST_MODULE)
 endif
 
 PATH_OBJS = $(B)/obj/host.o $(B)/obj/selfpath.o $(B)/obj/mock/lua_bridge.o
@@ -267,6 +269,15 @@ $(B)/obj/game_loop.o: examples/embed/game_loop.c $(HEADERS) Makefile
 
 $(EMBED_BIN): $(B)/obj/game_loop.o $(HOST_LIB)
 	$(CC) -o $@ $^ $(HOST_LINK)
+
+# require "taskip.host": the host for Lua 5.4 applications (src/lhost.c).
+# Like the core module it takes the Lua API from the interpreter; the
+# sandboxes are states of that same Lua.
+$(HOST_MODULE): $(B)/obj/lhost.o $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS) \
+	$(STORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) -lm \
+		$(LDFLAGS)
 
 # The plugin example: a C++ engine's functions, events, results, and
 # a key per script (examples/embed/plugin_engine.cpp).

@@ -10,6 +10,7 @@
 #include <lua.h>
 
 #include "taskip_host.h"
+#include "host_values.h"
 
 /* Charges n bytes to the script before they are allocated: 0, or -1. */
 typedef int (*host_charge_fn)(void *ud, size_t n);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "taskip_host.h"
+#include "host_values.h"
 
 typedef struct vkey {
   char *s;
@@ -277,4 +278,18 @@ size_t taskip_value_size(const taskip_value *v) {
       n += v->keys[i].len + 1 + BLOCK;
   }
   return n;
+}
+
+taskip_value *host_value_detach(taskip_value *array, size_t i) {
+  taskip_value *v;
+  if (array == NULL || array->type != TASKIP_VALUE_ARRAY || i >= array->n)
+    return NULL;
+  v = array->items[i];
+  array->items[i] = taskip_value_nil();
+  if (array->items[i] != NULL)
+    array->items[i]->parent = array;
+  else                                  /* out of memory: drop the slot */
+    array->n = i;
+  v->parent = NULL;
+  return v;
 }

@@ -5,7 +5,8 @@
 **
 ** Lua to C refuses, naming the place ("argument 2.items[3]"), what is
 ** not JSON-shaped: functions, userdata (json.null is nil), threads,
-** tables with a metatable, tables mixing sequence and string keys,
+** tables with a metatable (but a taskip error object crosses as the map
+** of its fields, read raw), tables mixing sequence and string keys,
 ** cycles, more than TASKIP_VALUE_DEPTH levels and trees over `max`
 ** bytes. It never raises: every Lua call it makes is one that cannot
 ** fail once the stack has room, and it charges each node to the
@@ -82,8 +83,14 @@ static int convert_table(walk *w, int idx, int depth, taskip_value **out) {
   if (depth >= TASKIP_VALUE_DEPTH)
     return fail(w, "nested too deeply (the limit is 32 levels)");
   if (lua_getmetatable(L, idx)) {
-    lua_pop(L, 1);
-    return fail(w, "a table with a metatable cannot cross");
+    int error_object;
+    lua_pushliteral(L, "__name");
+    lua_rawget(L, -2);
+    error_object = lua_type(L, -1) == LUA_TSTRING &&
+                   strcmp(lua_tostring(L, -1), "taskip.error") == 0;
+    lua_pop(L, 2);
+    if (!error_object)
+      return fail(w, "a table with a metatable cannot cross");
   }
   w->seen[depth] = p;
   lua_pushnil(L);

@@ -329,7 +329,9 @@ typedef struct taskip_script_result {
   const taskip_value *values;/* the main chunk's returned values as an
                                 array (NULL when it returned none it
                                 could hand over: see values_error) */
-  const char *values_error;  /* why values is NULL, or "" */
+  const char *values_error;  /* why values is NULL, or "" (a taskip
+                                error object crosses as the map of
+                                its fields) */
 } taskip_script_result;
 
 /* The result of script id: 1 once it is done (*out filled, owned by the

@@ -115,6 +115,11 @@ describe("taskip.host (Lua)", function()
     assert.has.errors(function() host.new {} end, "taskip.host: options.key is required")
     assert.has.errors(function() host.new { key = 1 } end,
       "taskip.host: options.key must be a string")
+    assert.has.errors(function() new { functions = { print = function() end } } end,
+      'taskip.host: functions["print"]: name: "print" would shadow the sandbox\'s own print')
+    assert.has.errors(function() new { functions = { ["a.b.c"] = function() end } } end,
+      'taskip.host: functions["a.b.c"]: name: "a.b.c" is not NAME or NAME.NAME '
+        .. "(letters, digits, _)")
     local h = new()
     assert.has.errors(function() h:spawn { code = "", args = { {} } } end,
       "taskip.host: spawn: args[1] is not a string")

@@ -89,6 +89,8 @@ HOST_SRCS = src/host.c src/sandbox.c src/sandbox_lib.c src/hostcore.c \
 	src/sandbox_charge.c \
 	src/host_pattern.c \
 	src/host_text.c src/host_allow.c src/host_json.c \
+	src/host_values.c src/host_luavalue.c src/host_functions.c \
+	src/host_account.c \
 	src/selfpath.c
 CORE_OBJS = $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
 CURL_OBJS = $(CURL_SRCS:src/%.c=$(B)/obj/%.o)
@@ -103,7 +105,10 @@ MOCK_BIN = $(B)/taskip-mock
 HOST_LIB = $(B)/libtaskip_host.a
 RUN_BIN = $(B)/taskip-run
 HOST_DRIVER = $(B)/host-driver
+PLUGIN_DRIVER = $(B)/plugin-driver
 EMBED_BIN = $(B)/embed-game-loop
+PLUGIN_ENGINE = $(B)/plugin-engine
+HOST_MODULE = $(B)/taskip/host.so
 HOST_LINK = $(LUA_LIBS) $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) -lm $(LDFLAGS)
 LUA_FILES = $(shell find lua -name '*.lua' | sort)
 # What the module alone installs (the rockspec's list): not the emulator.
@@ -113,7 +118,8 @@ all: module
 module: $(CORE_MODULE)
 ifeq ($(LUA),lua5.4)
 all: $(EMULATOR_MODULE) $(MOCK_BIN) $(HOST_LIB) $(RUN_BIN) \
-	$(HOST_DRIVER) $(EMBED_BIN)
+	$(HOST_DRIVER) $(PLUGIN_DRIVER) $(EMBED_BIN) $(PLUGIN_ENGINE) \
+	$(HOST_MODULE)
 endif
 
 PATH_OBJS = $(B)/obj/host.o $(B)/obj/selfpath.o $(B)/obj/mock/lua_bridge.o
@@ -248,6 +254,14 @@ $(B)/obj/host_driver.o: spec/c/host_driver.c $(HEADERS) Makefile
 $(HOST_DRIVER): $(B)/obj/host_driver.o $(HOST_LIB)
 	$(CC) -o $@ $^ $(HOST_LINK)
 
+# The host as a plugin runtime: functions, events, results, keys.
+$(B)/obj/plugin_driver.o: spec/c/plugin_driver.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+$(PLUGIN_DRIVER): $(B)/obj/plugin_driver.o $(HOST_LIB)
+	$(CC) -o $@ $^ $(HOST_LINK)
+
 # The embedding example: a frame loop calling taskip_host_step(h, 0).
 $(B)/obj/game_loop.o: examples/embed/game_loop.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
@@ -255,6 +269,25 @@ $(B)/obj/game_loop.o: examples/embed/game_loop.c $(HEADERS) Makefile
 
 $(EMBED_BIN): $(B)/obj/game_loop.o $(HOST_LIB)
 	$(CC) -o $@ $^ $(HOST_LINK)
+
+# require "taskip.host": the host for Lua 5.4 applications (src/lhost.c).
+# Like the core module it takes the Lua API from the interpreter; the
+# sandboxes are states of that same Lua.
+$(HOST_MODULE): $(B)/obj/lhost.o $(HOST_OBJS) $(CORE_OBJS) $(CURL_OBJS) \
+	$(STORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAG) -o $@ $^ $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) -lm \
+		$(LDFLAGS)
+
+# The plugin example: a C++ engine's functions, events, results, and
+# a key per script (examples/embed/plugin_engine.cpp).
+CXX ?= c++
+$(B)/obj/plugin_engine.o: examples/embed/plugin_engine.cpp $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++11 -Wall -Wextra -Werror -O2 -g -Isrc -c $< -o $@
+
+$(PLUGIN_ENGINE): $(B)/obj/plugin_engine.o $(HOST_LIB)
+	$(CXX) -o $@ $^ $(HOST_LINK)
 
 # Lua can find the in-tree modules with these paths (used by tests and demo).
 DEV_PATH = LUA_PATH='$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;' \

@@ -33,6 +33,7 @@
 #include "selfpath.h"
 #include "builtin_chunks.h"
 #include "ratestore_open.h"
+#include "host_luavalue.h"
 
 #define QUANTUM 0.010        /* seconds a task runs before others */
 #define STEP0_BUDGET 0.0006  /* what step(h, 0) may spend */
@@ -40,9 +41,10 @@
                                 starts them all in one timer action */
 #define LINE_MAX_BYTES 16384 /* one output or log line, escaped */
 #define SCRIPT_MAX_BYTES (16u << 20)
+#define REASON_MAX_BYTES 65536  /* a script's whole reason, escaped */
 
 typedef enum task_state {
-  T_READY, T_CALL, T_TIMER, T_CHILDREN, T_DONE
+  T_READY, T_CALL, T_TIMER, T_CHILDREN, T_FUNC, T_DONE
 } task_state;
 
 typedef struct task {
@@ -69,10 +71,19 @@ typedef struct script {
   int ready;                  /* tasks in the run queue */
   double ready_since;         /* since when one waits for the thread (0:
                                  none does, or the script runs) */
-  char reason[512];
+  char reason[512];           /* one line, for taskip_host_status */
+  char *full_reason;          /* the whole of it (taskip_host_result) */
+  char kind[32];
+  taskip_value *values;       /* what the main chunk returned */
+  char values_error[320];
   long requests;
   size_t output;
   size_t charged;             /* held outside its state (sandbox_charge.c) */
+  taskip_host_limits limits;
+  host_account *acct;         /* its key's client, origin and masks */
+  taskip_host_function *fns;  /* its own functions (names copied) */
+  int nfns;
+  int notify;                 /* finished: the finish callback is due */
   struct script *next;
 } script;
 
@@ -80,10 +91,13 @@ struct taskip_host {
   taskip_host_config cfg;
   char *lua_dir;
   sb_chunk *chunks;           /* the taskip modules, compiled once */
-  taskip_client *client;
-  taskip_rate_store *store;   /* cfg.rate_store opened, or NULL */
-  taskip_origin origin;
-  taskip_secret *masks[3];    /* the key, base64, percent-encoded */
+  host_account *accounts;     /* the host's key first, then scripts' */
+  char *rate_store;           /* cfg.rate_store, for scripts' keys */
+  char *cafile;               /* cfg.client.cafile, for scripts' keys */
+  host_fns *fns;              /* the embedder's functions and events */
+  taskip_host_finish_fn on_finish;
+  void *finish_ud;
+  int freeing;
   host_allow *allow;
   taskip_multi *net;          /* the transport of every script's calls */
   script *scripts;
@@ -102,21 +116,29 @@ static void log_line(taskip_host *h, int id, int level, const char *fmt,
 #endif
     ;
 
-size_t host_scrub(void *sp, char *buf, size_t len) {
-  script *s = sp;
-  size_t i, n = 0;
-  for (i = 0; i < 3; i++)
-    n += taskip_secret_scrub(s->h->masks[i], buf, len);
+/* Every key the host holds is scrubbed from everything: a script never
+** sees its own key, the host's, or another script's. */
+static size_t scrub_all(taskip_host *h, char *buf, size_t len) {
+  host_account *a;
+  size_t n = 0;
+  for (a = h->accounts; a != NULL; a = a->next)
+    n += host_account_scrub(a, buf, len);
   return n;
 }
 
-/* Scrubs and escapes text into a malloc'd line; NULL if out of memory. */
-static char *clean_line(taskip_host *h, const char *text, size_t len,
-                        size_t *outlen) {
+size_t host_scrub(void *sp, char *buf, size_t len) {
+  script *s = sp;
+  return scrub_all(s->h, buf, len);
+}
+
+/* Scrubs and escapes text into a malloc'd text of at most max bytes;
+** NULL if out of memory. */
+static char *clean_text(taskip_host *h, const char *text, size_t len,
+                        size_t max, size_t *outlen) {
   char *copy = malloc(len + 1), *line;
-  size_t cap = len * 4 + 8, i;
-  if (cap > LINE_MAX_BYTES)
-    cap = LINE_MAX_BYTES;
+  size_t cap = len * 4 + 8;
+  if (cap > max)
+    cap = max;
   line = malloc(cap);
   if (copy == NULL || line == NULL) {
     free(copy);
@@ -124,11 +146,15 @@ static char *clean_line(taskip_host *h, const char *text, size_t len,
     return NULL;
   }
   memcpy(copy, text, len);
-  for (i = 0; i < 3; i++)
-    taskip_secret_scrub(h->masks[i], copy, len);
+  scrub_all(h, copy, len);
   *outlen = host_escape(copy, len, line, cap);
   free(copy);
   return line;
+}
+
+static char *clean_line(taskip_host *h, const char *text, size_t len,
+                        size_t *outlen) {
+  return clean_text(h, text, len, LINE_MAX_BYTES, outlen);
 }
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -202,7 +228,7 @@ static void log_line(taskip_host *h, int id, int level, const char *fmt,
 
 /* Counts output against the limit; 1 when the script is over it. */
 static int count_output(script *s, size_t len) {
-  size_t limit = s->h->cfg.limits.output;
+  size_t limit = s->limits.output;
   s->output += len + 1;
   if (limit != 0 && s->output > limit) {
     sb_kill(s->sb, SB_LIMIT_OUTPUT, "output limit (%zu bytes) exceeded",
@@ -245,6 +271,10 @@ static int script_print(sandbox *sb, const char *text, size_t len) {
   }
   emit_output(s->h, s, text, (size_t)(end - text));
   return 0;
+}
+
+int host_count_output(void *sp, size_t n) {
+  return count_output(sp, n);
 }
 
 int host_log(void *sp, int level, const char *msg, size_t len) {
@@ -362,7 +392,7 @@ static void unqueue_script(taskip_host *h, const struct script *s) {
 #define CALL_RECORD_BYTES 1024
 
 taskip_client *host_client(void *sp) {
-  return ((script *)sp)->h->client;
+  return ((script *)sp)->acct->client;
 }
 
 int host_charge(void *sp, size_t n) {
@@ -425,15 +455,15 @@ static int is_write(const char *m) {
 
 /* The path below the base URL, without the query: what --allow and
 ** the dry-run log see. */
-static int relative_path(taskip_host *h, const char *path, char *out,
-                         size_t n) {
+static int relative_path(const host_account *a, const char *path,
+                         char *out, size_t n) {
   char err[128];
-  char *url = taskip_origin_url(&h->origin, path, NULL, err, sizeof(err));
-  size_t plen = strlen(h->origin.prefix);
+  char *url = taskip_origin_url(&a->origin, path, NULL, err, sizeof(err));
+  size_t plen = strlen(a->origin.prefix);
   const char *rel;
   if (url == NULL)
     return -1;
-  rel = strncmp(url, h->origin.prefix, plen) == 0 ? url + plen : url;
+  rel = strncmp(url, a->origin.prefix, plen) == 0 ? url + plen : url;
   snprintf(out, n, "%.*s", (int)strcspn(rel, "?#"), rel[0] ? rel : "/");
   free(url);
   return 0;
@@ -465,7 +495,8 @@ static void json_text(const char *s, char *out, size_t n) {
 static int charge_request(script *s, const taskip_request *req,
                           size_t *held, size_t *checking) {
   size_t query = req->query != NULL ? strlen(req->query) : 0;
-  size_t url = strlen(s->h->origin.prefix) + strlen(req->path) + query + 2;
+  size_t url = strlen(s->acct->origin.prefix) + strlen(req->path) + query
+               + 2;
   if (url > TASKIP_MAX_URL_BYTES)   /* refused by the core, never copied */
     url = query = 0;
   *held = CALL_RECORD_BYTES + url + (req->body ? req->body_len + 1 : 0);
@@ -493,9 +524,9 @@ host_begin host_request_begin(void *sp, const taskip_request *req,
     snprintf(msg, msglen, "%s", s->sb->reason);
     return HOST_BEGIN_LIMIT;
   }
-  call = taskip_call_new(h->client, req, err, sizeof(err));
+  call = taskip_call_new(s->acct->client, req, err, sizeof(err));
   path_ok = call != NULL &&
-            relative_path(h, req->path, rel, sizeof(rel)) == 0;
+            relative_path(s->acct, req->path, rel, sizeof(rel)) == 0;
   host_uncharge(s, checking);
   if (call == NULL) {
     host_uncharge(s, held);
@@ -535,11 +566,11 @@ host_begin host_request_begin(void *sp, const taskip_request *req,
              "\"path\":\"%s\"}", method, path_json);
     return HOST_BEGIN_DRY_RUN;
   }
-  if (h->cfg.limits.requests != 0 && s->requests >= h->cfg.limits.requests) {
+  if (s->limits.requests != 0 && s->requests >= s->limits.requests) {
     taskip_call_free(call);
     host_uncharge(s, held);
     sb_kill(s->sb, SB_LIMIT_REQUESTS, "request limit (%ld) exceeded",
-            h->cfg.limits.requests);
+            s->limits.requests);
     snprintf(msg, msglen, "%s", s->sb->reason);
     return HOST_BEGIN_LIMIT;
   }
@@ -614,8 +645,9 @@ static int call_send(taskip_host *h, host_call *box) {
   meter.take = meter_take;
   meter.give = meter_give;
   meter.ud = box;
-  box->transfer = taskip_multi_send_metered(h->net, box->call, &meter,
-                                            call_attempt_done, box);
+  box->transfer = taskip_multi_send_pooled(h->net, box->call, &meter,
+                                           s->acct->pool, call_attempt_done,
+                                           box);
   if (box->transfer != NULL)
     return 1;
   host_uncharge(s, cost);
@@ -673,13 +705,19 @@ static script *find_script(taskip_host *h, int id) {
 
 /* Ends a script: cancels its calls, closes its state, keeps the
 ** verdict (escaped and scrubbed, one line). */
-static void finish_script(script *s, int code, const char *reason) {
+static void finish_script(script *s, int code, const char *kind,
+                          const char *reason) {
   taskip_host *h = s->h;
   task *t, *next;
   char *line;
   size_t n;
   if (s->done)
     return;
+  snprintf(s->kind, sizeof(s->kind), "%s", kind);
+  free(s->full_reason);
+  s->full_reason = clean_text(h, reason, strlen(reason), REASON_MAX_BYTES,
+                              &n);
+  s->notify = h->on_finish != NULL && !h->freeing;
   for (t = s->tasks; t != NULL; t = t->next)
     if (t->box != NULL)
       host_call_release(t->box);
@@ -706,8 +744,14 @@ static void finish_script(script *s, int code, const char *reason) {
     log_line(h, s->id, TASKIP_LOG_DEBUG, "%s (exit %d)", s->reason, code);
 }
 
+static const char *const limit_kinds[] = {
+  "", "time", "instructions", "memory", "output", "requests", "held",
+  "killed"
+};
+
 static void finish_killed(script *s) {
-  finish_script(s, TASKIP_EXIT_LIMIT, s->sb->reason);
+  finish_script(s, TASKIP_EXIT_LIMIT, limit_kinds[s->sb->killed],
+                s->sb->reason);
 }
 
 static task *add_task(script *s, lua_State *co, int nargs, task *parent,
@@ -740,6 +784,10 @@ static void take_op(taskip_host *h, task *t) {
   case SB_OP_SLEEP:
     t->state = T_TIMER;
     t->wake = sb_clock() + op.seconds;
+    break;
+  case SB_OP_FUNCTION:
+    t->state = T_FUNC;
+    host_fn_waiting(op.data, t);
     break;
   case SB_OP_CHILDREN: {
     host_group *g = op.data;
@@ -779,12 +827,28 @@ static void child_done(taskip_host *h, task *t, int failed, int nres) {
     make_ready(h, t->parent);
 }
 
+/* Keeps the main chunk's returned values (on co's stack) as data for
+** taskip_host_result; what cannot cross is named in values_error. */
+static void keep_values(script *s, lua_State *co, int nres) {
+  size_t charged = 0;
+  int top = lua_gettop(co);
+  taskip_value_free(s->values);
+  s->values = NULL;
+  if (host_value_from_lua(co, top - nres + 1, top, "result",
+                          TASKIP_VALUE_MAX, NULL, NULL, &charged,
+                          &s->values, s->values_error,
+                          sizeof(s->values_error)) != 0) {
+    taskip_value_free(s->values);
+    s->values = NULL;
+  }
+}
+
 /* Resumes task t for one slice and deals with how it stopped. */
 static void run_task(taskip_host *h, task *t, double slice_end) {
   script *s = t->s;
   sandbox *sb = s->sb;
   int nres = 0, st, nargs = t->nargs;
-  char why[400];
+  char *why;
   t->nargs = 0;
   t->state = T_DONE;                       /* until it says otherwise */
   h->current = s;
@@ -814,8 +878,8 @@ static void run_task(taskip_host *h, task *t, double slice_end) {
         finish_killed(s);
       return;
     }
-    finish_script(s, TASKIP_EXIT_ERROR, "attempt to yield from outside "
-                  "a coroutine");
+    finish_script(s, TASKIP_EXIT_ERROR, "error", "attempt to yield from "
+                  "outside a coroutine");
     return;
   }
   if (st == LUA_ERRMEM) {
@@ -828,14 +892,24 @@ static void run_task(taskip_host *h, task *t, double slice_end) {
     child_done(h, t, st != LUA_OK, nres);
     return;
   }
-  if (st != LUA_OK) {
-    sb_describe_error(sb, t->co, why, sizeof(why));
-    finish_script(s, TASKIP_EXIT_ERROR, why);
-  } else if (sb_describe_return(sb, t->co, nres, why, sizeof(why))) {
-    finish_script(s, TASKIP_EXIT_ERROR, why);
-  } else {
-    finish_script(s, TASKIP_EXIT_OK, "");
+  why = malloc(REASON_MAX_BYTES);
+  if (why == NULL) {
+    finish_script(s, TASKIP_EXIT_ERROR, "error", "host out of memory");
+    return;
   }
+  if (st == LUA_OK)
+    keep_values(s, t->co, nres);
+  if (st != LUA_OK) {
+    sb_describe_error(sb, t->co, why, REASON_MAX_BYTES);
+    finish_script(s, TASKIP_EXIT_ERROR, sb->err_kind[0] ? sb->err_kind
+                                                        : "error", why);
+  } else if (sb_describe_return(sb, t->co, nres, why, REASON_MAX_BYTES)) {
+    finish_script(s, TASKIP_EXIT_ERROR, sb->err_kind[0] ? sb->err_kind
+                                                        : "error", why);
+  } else {
+    finish_script(s, TASKIP_EXIT_OK, "", "");
+  }
+  free(why);
 }
 
 /* Drops the records of finished children. */
@@ -915,6 +989,21 @@ static int run_ready(taskip_host *h, double until) {
   return left;
 }
 
+/* Calls the finish callback for scripts that finished since the last
+** time, outside any script; the callback may release them. */
+static void notify_finished(taskip_host *h) {
+  script *s = h->scripts;
+  while (s != NULL && h->on_finish != NULL) {
+    if (s->notify) {
+      s->notify = 0;
+      h->on_finish(h->finish_ud, h, s->id);
+      s = h->scripts;            /* the list may have changed */
+      continue;
+    }
+    s = s->next;
+  }
+}
+
 int taskip_host_step(taskip_host *h, int timeout_ms) {
   double start = sb_clock();
   double end = start + (timeout_ms > 0 ? timeout_ms / 1000.0 : 0);
@@ -950,6 +1039,7 @@ int taskip_host_step(taskip_host *h, int timeout_ms) {
       wait = next - now;
     taskip_multi_run(h->net, wait > 0 ? wait : 0, end - sb_clock());
   }
+  notify_finished(h);
   return h->running;
 }
 
@@ -984,41 +1074,6 @@ static char *dupstr(const char *s) {
   return d;
 }
 
-/* The key's other spellings a server might echo. */
-static int make_masks(taskip_host *h, const char *key, size_t len) {
-  static const char b64[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t i, o = 0, cap = (len + 2) / 3 * 4 + 1;
-  char *enc = malloc(cap), *esc;
-  h->masks[0] = taskip_secret_new(key, len);
-  if (enc == NULL || h->masks[0] == NULL) {
-    free(enc);
-    return -1;
-  }
-  for (i = 0; i < len; i += 3) {
-    unsigned v = (unsigned char)key[i] << 16;
-    if (i + 1 < len)
-      v |= (unsigned char)key[i + 1] << 8;
-    if (i + 2 < len)
-      v |= (unsigned char)key[i + 2];
-    enc[o++] = b64[(v >> 18) & 63];
-    enc[o++] = b64[(v >> 12) & 63];
-    enc[o++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
-    enc[o++] = i + 2 < len ? b64[v & 63] : '=';
-  }
-  h->masks[1] = taskip_secret_new(enc, o);
-  taskip_wipe(enc, cap);
-  free(enc);
-  esc = taskip_escape(key, len);
-  if (esc != NULL) {
-    if (strlen(esc) != len)
-      h->masks[2] = taskip_secret_new(esc, strlen(esc));
-    taskip_wipe(esc, strlen(esc));
-    free(esc);
-  }
-  return 0;
-}
-
 /* Unless configured: the modules installed beside this code (wherever
 ** the install tree was moved, see selfpath.c), a source tree's lua/, or
 ** the install directory compiled in. buf holds PATH_MAX bytes. */
@@ -1045,11 +1100,29 @@ static int seed_builtin_chunks(taskip_host *h) {
   return 0;
 }
 
+/* A key from bytes or a provider into keybuf; NULL if neither gives
+** one. */
+static const char *take_key(const char *key, size_t *len,
+                            taskip_host_key_fn fn, void *ud, char *keybuf,
+                            size_t cap) {
+  if (key == NULL && fn != NULL) {
+    long n = fn(ud, keybuf, cap);
+    if (n > 0 && (size_t)n <= cap) {
+      *len = (size_t)n;
+      return keybuf;
+    }
+    return NULL;
+  }
+  if (key != NULL && *len == 0)
+    *len = strlen(key);
+  return key != NULL && *len > 0 ? key : NULL;
+}
+
 taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
                              size_t errlen) {
   taskip_host *h;
   char keybuf[4096], dirbuf[PATH_MAX];
-  const char *key = cfg->key;
+  const char *key;
   size_t keylen = cfg->key_len;
   if (taskip_transport_init() != 0) {
     snprintf(err, errlen, "libcurl failed to initialise");
@@ -1064,52 +1137,35 @@ taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
   h->cfg.allow = NULL;
   h->cfg.key = NULL;
   h->cfg.key_len = 0;
+  h->cfg.key_fn = NULL;
   h->cfg.client.base_url = NULL;
   h->cfg.client.cafile = NULL;
+  h->cfg.rate_store = NULL;
   h->lua_dir = dupstr(cfg->lua_dir ? cfg->lua_dir
                                     : default_lua_dir(dirbuf, sizeof(dirbuf)));
   h->cfg.lua_dir = h->lua_dir;
-  if (cfg->lua_dir == NULL && seed_builtin_chunks(h) != 0) {
+  h->fns = host_fns_new();
+  if (h->fns == NULL || (cfg->lua_dir == NULL && seed_builtin_chunks(h) != 0)) {
     snprintf(err, errlen, "out of memory");
     goto fail;
   }
-  if (key == NULL && cfg->key_fn != NULL) {
-    long n = cfg->key_fn(cfg->key_ud, keybuf, sizeof(keybuf));
-    if (n > 0 && (size_t)n <= sizeof(keybuf)) {
-      key = keybuf;
-      keylen = (size_t)n;
-    }
-  } else if (key != NULL && keylen == 0) {
-    keylen = strlen(key);
-  }
-  if (key == NULL || keylen == 0) {
+  key = take_key(cfg->key, &keylen, cfg->key_fn, cfg->key_ud, keybuf,
+                 sizeof(keybuf));
+  if (key == NULL) {
     snprintf(err, errlen, "no secret key");
     goto fail;
   }
-  {
-    /* No transfer traces: they would reach scripts with the results. */
-    taskip_config client = cfg->client;
-    client.debug = 0;
-    if (cfg->rate_store != NULL) {      /* non-blocking: polled by steps */
-      h->store = taskip_rate_store_open(cfg->rate_store, key, keylen, 0,
-                                        err, errlen);
-      if (h->store == NULL)
-        goto fail;
-      client.rate_store = h->store;
-    }
-    h->client = taskip_client_new(&client, key, keylen, err, errlen);
-  }
-  if (h->client == NULL)
-    goto fail;
-  if (make_masks(h, key, keylen) != 0) {
+  if ((cfg->rate_store != NULL &&
+       (h->rate_store = dupstr(cfg->rate_store)) == NULL) ||
+      (cfg->client.cafile != NULL &&
+       (h->cafile = dupstr(cfg->client.cafile)) == NULL)) {
     snprintf(err, errlen, "out of memory");
     goto fail;
   }
+  h->accounts = host_account_new(&cfg->client, cfg->rate_store, key, keylen,
+                                 err, errlen);
   taskip_wipe(keybuf, sizeof(keybuf));
-  if (taskip_origin_parse(&h->origin, cfg->client.base_url
-                                          ? cfg->client.base_url
-                                          : TASKIP_DEFAULT_BASE_URL,
-                          cfg->client.allow_http, err, errlen) != 0)
+  if (h->accounts == NULL)
     goto fail;
   if (cfg->allow != NULL && cfg->allow[0] != '\0') {
     h->allow = host_allow_parse(cfg->allow, err, errlen);
@@ -1128,67 +1184,252 @@ fail:
   return NULL;
 }
 
-int taskip_host_spawn_buffer(taskip_host *h, const char *name,
-                             const char *code, size_t len,
-                             const char *const *argv, int argc, char *err,
-                             size_t errlen) {
-  script *s = calloc(1, sizeof(*s));
-  sb_config sc;
-  lua_State *co;
-  int nargs = 0;
-  char chunkname[512], why[512];
-  if (s == NULL) {
+/* The account of a script's own key at base_url (NULL: the host's): an
+** existing one, or a new one with the host's client settings and CA
+** file, and a record of its own in the host's rate store. */
+static host_account *script_account(taskip_host *h, const char *key,
+                                    size_t keylen, const char *base_url,
+                                    char *err, size_t errlen) {
+  host_account *a;
+  taskip_config client = h->cfg.client;
+  if (base_url == NULL)
+    base_url = h->accounts->base_url;
+  client.rate_store = NULL;           /* the embedder's is the host key's */
+  client.cafile = h->cafile;
+  for (a = h->accounts; a != NULL; a = a->next) {
+    if (host_account_is(a, key, keylen, base_url)) {
+      a->refs++;
+      return a;
+    }
+  }
+  client.base_url = base_url;
+  a = host_account_new(&client, h->rate_store, key, keylen, err, errlen);
+  if (a == NULL)
+    return NULL;
+  a->pool = taskip_pool_new();        /* connections of this key only */
+  if (a->pool == NULL) {
+    host_account_free(a);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  a->next = h->accounts->next;        /* the host's stays first */
+  h->accounts->next = a;
+  return a;
+}
+
+static void account_unref(taskip_host *h, host_account *a) {
+  host_account **p;
+  if (a == NULL || --a->refs > 0 || a == h->accounts)
+    return;
+  for (p = &h->accounts; *p != NULL; p = &(*p)->next) {
+    if (*p == a) {
+      *p = a->next;
+      break;
+    }
+  }
+  host_account_free(a);
+}
+
+/* Frees what a const pointer points at (a copy the host made). */
+static void free_const(const void *p) {
+  union {
+    const void *c;
+    void *m;
+  } u;
+  u.c = p;
+  free(u.m);
+}
+
+static void free_script(taskip_host *h, script *s) {
+  int i;
+  for (i = 0; i < s->nfns; i++)
+    free_const(s->fns[i].name);
+  free(s->fns);
+  free(s->full_reason);
+  taskip_value_free(s->values);
+  account_unref(h, s->acct);
+  free(s);
+}
+
+/* Copies the script's own functions (validated). */
+static int copy_functions(script *s, const taskip_host_spawn_opts *o,
+                          char *err, size_t errlen) {
+  int i;
+  char why[200];
+  if (o->nfunctions <= 0)
+    return 0;
+  if (o->functions == NULL) {
+    snprintf(err, errlen, "spawn: opts.functions is NULL with "
+             "opts.nfunctions %d", o->nfunctions);
+    return -1;
+  }
+  s->fns = calloc((size_t)o->nfunctions, sizeof(*s->fns));
+  if (s->fns == NULL) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
+  for (i = 0; i < o->nfunctions; i++) {
+    if (host_fn_check(o->functions[i].name, o->functions[i].fn, why,
+                      sizeof(why)) != 0) {
+      snprintf(err, errlen, "spawn: opts.functions[%d].%s", i, why);
+      return -1;
+    }
+    s->fns[i] = o->functions[i];
+    s->fns[i].name = dupstr(o->functions[i].name);
+    s->nfns++;
+    if (s->fns[i].name == NULL) {
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void taskip_host_spawn_opts_init(taskip_host_spawn_opts *opts) {
+  memset(opts, 0, sizeof(*opts));
+}
+
+/* Reads a script file into a malloc'd buffer; NULL with why. */
+static char *read_script(const char *path, size_t *lenp, char *err,
+                         size_t errlen);
+
+int taskip_host_spawn(taskip_host *h, const taskip_host_spawn_opts *o,
+                      char *err, size_t errlen) {
+  script *s;
+  sb_config sc;
+  lua_State *co;
+  int nargs = 0;
+  char chunkname[512], pathname[512], *why, *file = NULL, keybuf[4096];
+  const char *code, *name, *key;
+  size_t len, keylen;
+  if (h == NULL || o == NULL) {
+    snprintf(err, errlen, "spawn: %s is NULL", h == NULL ? "h" : "opts");
+    return -1;
+  }
+  if (o->code == NULL && o->path == NULL) {
+    snprintf(err, errlen, "spawn: opts.code or opts.path is required");
+    return -1;
+  }
+  if (o->argc < 0 || (o->argc > 0 && o->argv == NULL)) {
+    snprintf(err, errlen, "spawn: opts.argv must hold opts.argc (%d) "
+             "strings", o->argc);
+    return -1;
+  }
+  code = o->code;
+  len = o->len;
+  name = o->name;
+  if (code == NULL) {
+    file = read_script(o->path, &len, err, errlen);
+    if (file == NULL)
+      return -1;
+    code = file;
+    if (name == NULL) {
+      snprintf(pathname, sizeof(pathname), "@%s", o->path);
+      name = pathname;
+    }
+  }
+  if (name == NULL)
+    name = "script";
+  s = calloc(1, sizeof(*s));
+  why = malloc(REASON_MAX_BYTES);
+  if (s == NULL || why == NULL) {
+    snprintf(err, errlen, "out of memory");
+    free(s);
+    free(why);
+    free(file);
+    return -1;
+  }
   s->h = h;
+  s->limits = o->limits != NULL ? *o->limits : h->cfg.limits;
+  keylen = o->key_len;
+  key = take_key(o->key, &keylen, o->key_fn, o->key_ud, keybuf,
+                 sizeof(keybuf));
+  if (key == NULL && (o->key != NULL || o->key_fn != NULL)) {
+    snprintf(err, errlen, "spawn: opts.%s gave no key",
+             o->key != NULL ? "key" : "key_fn");
+    goto fail;
+  }
+  if (key != NULL || o->base_url != NULL) {
+    if (key == NULL) {
+      snprintf(err, errlen, "spawn: opts.base_url needs opts.key or "
+               "opts.key_fn (the host's key stays on the host's URL)");
+      goto fail;
+    }
+    s->acct = script_account(h, key, keylen, o->base_url, err, errlen);
+  } else {
+    s->acct = h->accounts;
+    s->acct->refs++;
+  }
+  taskip_wipe(keybuf, sizeof(keybuf));
+  if (s->acct == NULL || copy_functions(s, o, err, errlen) != 0)
+    goto fail;
   memset(&sc, 0, sizeof(sc));
-  sc.mem_cap = h->cfg.limits.memory;
-  sc.instructions = h->cfg.limits.instructions;
-  sc.hold = h->cfg.limits.hold;
+  sc.mem_cap = s->limits.memory;
+  sc.instructions = s->limits.instructions;
+  sc.hold = s->limits.hold;
   sc.lua_dir = h->lua_dir;
   sc.chunks = &h->chunks;
-  sc.base_url = h->origin.prefix;
+  sc.base_url = s->acct->origin.prefix;
   sc.open_core = hostcore_open;
   sc.install = hostcore_install;
   sc.owner = s;
   sc.print = script_print;
   s->sb = sb_new(&sc, err, errlen);
-  if (s->sb == NULL) {
-    free(s);
-    return -1;
-  }
+  if (s->sb == NULL)
+    goto fail;
   s->id = ++h->next_id;
   s->next = h->scripts;
   h->scripts = s;
   h->running++;
-  s->sb->time_limit = h->cfg.limits.timeout;
-  if (h->cfg.limits.timeout > 0)
-    s->sb->deadline = sb_clock() + h->cfg.limits.timeout;
+  s->sb->time_limit = s->limits.timeout;
+  if (s->limits.timeout > 0)
+    s->sb->deadline = sb_clock() + s->limits.timeout;
   if (name[0] == '@' || name[0] == '=')
-    snprintf(chunkname, sizeof(chunkname), "%s", name);
+    snprintf(chunkname, sizeof(chunkname), "%.500s", name);
   else
-    snprintf(chunkname, sizeof(chunkname), "=%s", name);
-  co = sb_spawn(s->sb, code, len, chunkname, argv, argc, &nargs, why,
-                sizeof(why));
+    snprintf(chunkname, sizeof(chunkname), "=%.500s", name);
+  co = sb_spawn(s->sb, code, len, chunkname, o->argv, o->argc, &nargs, why,
+                REASON_MAX_BYTES);
+  free(file);
   if (co == NULL || add_task(s, co, nargs, NULL, NULL) == NULL) {
-    finish_script(s, TASKIP_EXIT_ERROR, co == NULL ? why : "out of memory");
+    finish_script(s, TASKIP_EXIT_ERROR, "load",
+                  co == NULL ? why : "out of memory");
+    free(why);
     return s->id;
   }
+  free(why);
   log_line(h, s->id, TASKIP_LOG_DEBUG, "started %s", chunkname + 1);
   return s->id;
+fail:
+  taskip_wipe(keybuf, sizeof(keybuf));
+  free(why);
+  free(file);
+  free_script(h, s);
+  return -1;
 }
 
-int taskip_host_spawn_file(taskip_host *h, const char *path,
-                           const char *const *argv, int argc, char *err,
-                           size_t errlen) {
+int taskip_host_spawn_buffer(taskip_host *h, const char *name,
+                             const char *code, size_t len,
+                             const char *const *argv, int argc, char *err,
+                             size_t errlen) {
+  taskip_host_spawn_opts o;
+  taskip_host_spawn_opts_init(&o);
+  o.name = name;
+  o.code = code != NULL ? code : "";
+  o.len = len;
+  o.argv = argv;
+  o.argc = argc;
+  return taskip_host_spawn(h, &o, err, errlen);
+}
+
+static char *read_script(const char *path, size_t *lenp, char *err,
+                         size_t errlen) {
   FILE *f = fopen(path, "rb");
-  char *buf = NULL, name[512];
+  char *buf = NULL;
   size_t len = 0, cap = 0;
-  int id;
   if (f == NULL) {
     snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-    return -1;
+    return NULL;
   }
   for (;;) {
     size_t got;
@@ -1199,7 +1440,7 @@ int taskip_host_spawn_file(taskip_host *h, const char *path,
         snprintf(err, errlen, "%s: too large or out of memory", path);
         free(buf);
         fclose(f);
-        return -1;
+        return NULL;
       }
       buf = b;
     }
@@ -1212,14 +1453,26 @@ int taskip_host_spawn_file(taskip_host *h, const char *path,
     snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
     free(buf);
     fclose(f);
-    return -1;
+    return NULL;
   }
   fclose(f);
-  snprintf(name, sizeof(name), "@%s", path);
-  id = taskip_host_spawn_buffer(h, name, buf ? buf : "", len, argv, argc,
-                                err, errlen);
-  free(buf);
-  return id;
+  if (buf == NULL && (buf = malloc(1)) == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  *lenp = len;
+  return buf;
+}
+
+int taskip_host_spawn_file(taskip_host *h, const char *path,
+                           const char *const *argv, int argc, char *err,
+                           size_t errlen) {
+  taskip_host_spawn_opts o;
+  taskip_host_spawn_opts_init(&o);
+  o.path = path;
+  o.argv = argv;
+  o.argc = argc;
+  return taskip_host_spawn(h, &o, err, errlen);
 }
 
 taskip_script_status taskip_host_status(taskip_host *h, int id,
@@ -1253,7 +1506,7 @@ void taskip_host_release(taskip_host *h, int id) {
     if ((*p)->id == id && (*p)->done) {
       script *s = *p;
       *p = s->next;
-      free(s);
+      free_script(h, s);
       return;
     }
     p = &(*p)->next;
@@ -1262,27 +1515,70 @@ void taskip_host_release(taskip_host *h, int id) {
 
 void taskip_host_free(taskip_host *h) {
   script *s, *next;
-  int i;
+  host_account *a, *an;
   if (h == NULL)
     return;
+  h->freeing = 1;
   for (s = h->scripts; s != NULL; s = next) {
     next = s->next;
     if (!s->done) {
       sb_kill(s->sb, SB_LIMIT_KILLED, "killed by the host");
       finish_killed(s);
     }
-    free(s);
+    free_script(h, s);
   }
   taskip_multi_free(h->net);
-  taskip_client_free(h->client);
-  taskip_rate_store_free(h->store);
-  for (i = 0; i < 3; i++)
-    taskip_secret_free(h->masks[i]);
-  taskip_origin_free(&h->origin);
+  for (a = h->accounts; a != NULL; a = an) {
+    an = a->next;
+    host_account_free(a);
+  }
+  free(h->rate_store);
+  free(h->cafile);
+  host_fns_free(h->fns);
   host_allow_free(h->allow);
   free(h->lua_dir);
   sb_chunks_free(h->chunks);
   free(h);
+}
+
+int taskip_host_result(taskip_host *h, int id, taskip_script_result *out) {
+  script *s = find_script(h, id);
+  if (s == NULL)
+    return -1;
+  if (!s->done)
+    return 0;
+  if (out != NULL) {
+    out->exit_code = s->exit_code;
+    out->kind = s->kind;
+    out->reason = s->full_reason != NULL ? s->full_reason : s->reason;
+    out->values = s->values;
+    out->values_error = s->values_error;
+  }
+  return 1;
+}
+
+void taskip_host_on_finish(taskip_host *h, taskip_host_finish_fn fn,
+                           void *ud) {
+  h->on_finish = fn;
+  h->finish_ud = ud;
+}
+
+/* What host_functions.c needs of scripts. */
+host_fns *host_functions(taskip_host *h) { return h->fns; }
+taskip_host *host_of(void *sp) { return ((script *)sp)->h; }
+int host_script_id(void *sp) { return ((script *)sp)->id; }
+
+void host_script_functions(void *sp, const taskip_host_function **fns,
+                           int *n) {
+  script *s = sp;
+  *fns = s->fns;
+  *n = s->nfns;
+}
+
+void host_wake(void *tp) {
+  task *t = tp;
+  if (t->state == T_FUNC && !t->s->done)
+    make_ready(t->s->h, t);
 }
 
 /* }======================================================= */

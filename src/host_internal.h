@@ -106,6 +106,69 @@ typedef struct host_group {
   size_t charged;        /* the tasks' records, until the group is done */
 } host_group;
 
+/* {======================================================= accounts
+** One per distinct key and base URL (host_account.c). */
+
+#include "origin.h"
+#include "secret.h"
+
+struct taskip_rate_store;
+
+typedef struct host_account {
+  taskip_client *client;        /* holds the key */
+  struct taskip_rate_store *store;
+  taskip_origin origin;
+  int origin_ok;
+  taskip_secret *masks[3];      /* the key, base64, percent-encoded */
+  char fp[65];                  /* the key's fingerprint: to find it */
+  char *base_url;
+  struct taskip_pool *pool;     /* its own connections; NULL for the
+                                   host's key (the multi's own) */
+  int refs;                     /* the host, or scripts using it */
+  struct host_account *next;
+} host_account;
+
+/* NULL with why in err (never holding the key). */
+host_account *host_account_new(const taskip_config *client,
+                               const char *rate_store, const char *key,
+                               size_t keylen, char *err, size_t errlen);
+/* Whether a is the account of key at base_url (NULL: the default). */
+int host_account_is(const host_account *a, const char *key, size_t keylen,
+                    const char *base_url);
+size_t host_account_scrub(const host_account *a, char *buf, size_t len);
+void host_account_free(host_account *a);
+
+/* }======================================================= */
+
+/* {======================================================= functions
+** The embedder's functions and events (host_functions.c) and what
+** they need of host.c. */
+
+#include "taskip_host.h"
+
+typedef struct host_fns host_fns;
+typedef struct host_fncall host_fncall;
+
+host_fns *host_fns_new(void);
+void host_fns_free(host_fns *f);
+/* 0, or -1 with why in err, naming the parameter. */
+int host_fn_check(const char *name, taskip_host_fn fn, char *err,
+                  size_t errlen);
+/* Adds emit and the host's and the script's functions to env. */
+void host_fns_install(lua_State *L, int env);
+/* A task yielded for call c (SB_OP_FUNCTION). */
+void host_fn_waiting(host_fncall *c, void *task);
+
+/* Implemented by host.c. */
+host_fns *host_functions(taskip_host *h);
+taskip_host *host_of(void *script);
+int host_script_id(void *script);
+void host_script_functions(void *script, const taskip_host_function **fns,
+                           int *n);
+void host_wake(void *task);               /* makes a waiting task ready */
+/* Counts n bytes against the output limit; nonzero when killed. */
+int host_count_output(void *script, size_t n);
+
 /* }======================================================= */
 
 #endif

@@ -409,6 +409,7 @@ void hostcore_install(lua_State *L, int env, int client) {
   lua_setfield(L, env, "log");
   lua_pushcfunction(L, host_parallel);
   lua_setfield(L, client, "parallel");
+  host_fns_install(L, env);
   /* the default progress of long paginations, when the facade asks */
   lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   lua_getfield(L, -1, "taskip.paginate");

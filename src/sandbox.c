@@ -1220,8 +1220,9 @@ static int describe_main(lua_State *L) {
     break;
   case LUA_TTABLE:
     if (is_error_object(L, 2)) {
-      char kind[32], msg[160], status[24];
+      char kind[32], msg[4096], status[24];
       raw_field(L, 2, "kind", kind, sizeof(kind));
+      snprintf(a->sb->err_kind, sizeof(a->sb->err_kind), "%s", kind);
       raw_field(L, 2, "message", msg, sizeof(msg));
       raw_field(L, 2, "status", status, sizeof(status));
       snprintf(a->buf, a->n, "taskip: %s: %s%s%s%s", kind, msg,
@@ -1248,6 +1249,7 @@ static void describe(sandbox *sb, lua_State *co, int idx, char *buf,
   a.buf = buf;
   a.n = n;
   snprintf(buf, n, "error object cannot be described");
+  sb->err_kind[0] = '\0';
   if (cap != 0)
     sb->mem_cap = cap + (1u << 20);
   lua_settop(L, 0);

@@ -42,7 +42,8 @@ typedef enum sb_op_kind {
   SB_OP_NONE = 0,
   SB_OP_REQUEST,               /* data: the hostcore call box */
   SB_OP_SLEEP,                 /* seconds: how long */
-  SB_OP_CHILDREN               /* data: the parallel group */
+  SB_OP_CHILDREN,              /* data: the parallel group */
+  SB_OP_FUNCTION               /* data: an embedder's function call */
 } sb_op_kind;
 
 typedef struct sb_op {
@@ -83,6 +84,8 @@ struct sandbox {
   /* outcome */
   sb_limit killed;
   char reason[200];
+  char err_kind[32];            /* what sb_describe_* last found: the
+                                   kind of a taskip error object, or "" */
   /* host yields */
   sb_op op;
   lua_State *task;              /* the host thread being resumed */

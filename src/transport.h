@@ -94,6 +94,25 @@ taskip_transfer *taskip_multi_send_metered(taskip_multi *m,
                                            void *ud);
 
 /*
+** A connection pool of its own (connections, TLS sessions, DNS): a
+** transfer sent with it never uses another pool's or the multi's
+** connections. Free it once no transfer of it is in flight (after the
+** multi, or after they ended): that closes its connections.
+*/
+typedef struct taskip_pool taskip_pool;
+taskip_pool *taskip_pool_new(void);
+void taskip_pool_free(taskip_pool *p);     /* NULL ok */
+
+/* taskip_multi_send_metered through pool (NULL: the multi's own;
+** meter may be NULL). */
+taskip_transfer *taskip_multi_send_pooled(taskip_multi *m,
+                                          taskip_call *call,
+                                          const taskip_meter *meter,
+                                          taskip_pool *pool,
+                                          taskip_transfer_done done,
+                                          void *ud);
+
+/*
 ** About the bytes a transfer of the attempt `call` has planned holds
 ** before its response arrives: an easy handle with its buffers and
 ** libcurl's copies of the URL and of the request it writes. A caller

@@ -7,6 +7,12 @@
 ** Sockets that poll(2) reports are handed to curl one at a time, so a
 ** caller's time budget holds even with many transfers: the rest stay
 ** ready for the next run (poll is level-triggered).
+**
+** A transfer sent with a taskip_pool uses that pool's connections (and
+** TLS sessions) only: a pool is a curl share holding a connection cache
+** of its own (CURL_LOCK_DATA_CONNECT), which libcurl uses in place of
+** the multi's. The host keeps one per key, so connections never carry
+** two accounts' requests.
 */
 #include <errno.h>
 #include <math.h>
@@ -26,6 +32,10 @@ struct taskip_transfer {
   taskip_transfer_done done;
   void *ud;
   taskip_transfer *prev, *next;   /* in flight, in the multi's list */
+};
+
+struct taskip_pool {
+  CURLSH *share;
 };
 
 struct taskip_multi {
@@ -129,6 +139,7 @@ static CURL *pool_get(taskip_multi *m) {
 /* An idle handle keeps its connections in the multi's cache, but not
 ** its copies of the last request (URL, headers): they can be large. */
 static void pool_put(taskip_multi *m, CURL *e) {
+  curl_easy_setopt(e, CURLOPT_SHARE, NULL);   /* leave a key's pool */
   if (m->npool < POOL_MAX) {
     curl_easy_reset(e);
     m->pool[m->npool++] = e;
@@ -162,6 +173,35 @@ taskip_transfer *taskip_multi_send_metered(taskip_multi *m,
                                            const taskip_meter *meter,
                                            taskip_transfer_done done,
                                            void *ud) {
+  return taskip_multi_send_pooled(m, call, meter, NULL, done, ud);
+}
+
+taskip_pool *taskip_pool_new(void) {
+  taskip_pool *p = calloc(1, sizeof(*p));
+  if (p == NULL || taskip_transport_init() != 0 ||
+      (p->share = curl_share_init()) == NULL) {
+    free(p);
+    return NULL;
+  }
+  curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  return p;
+}
+
+void taskip_pool_free(taskip_pool *p) {
+  if (p == NULL)
+    return;
+  curl_share_cleanup(p->share);       /* closes its connections */
+  free(p);
+}
+
+taskip_transfer *taskip_multi_send_pooled(taskip_multi *m,
+                                          taskip_call *call,
+                                          const taskip_meter *meter,
+                                          taskip_pool *pool,
+                                          taskip_transfer_done done,
+                                          void *ud) {
   taskip_transfer *t = calloc(1, sizeof(*t));
   CURLcode rc = CURLE_OUT_OF_MEMORY;
   if (t != NULL && (t->easy = pool_get(m)) != NULL) {
@@ -170,7 +210,8 @@ taskip_transfer *taskip_multi_send_metered(taskip_multi *m,
       t->attempt.meter = *meter;
     if (rc == CURLE_OK) {
       curl_easy_setopt(t->easy, CURLOPT_PRIVATE, (void *)t);
-      curl_easy_setopt(t->easy, CURLOPT_SHARE, m->share);
+      curl_easy_setopt(t->easy, CURLOPT_SHARE,
+                       pool != NULL ? pool->share : m->share);
       if (curl_multi_add_handle(m->multi, t->easy) == CURLM_OK) {
         t->done = done;
         t->ud = ud;

@@ -1,0 +1,129 @@
+-- require "taskip.host": the script host for Lua 5.4 applications
+-- (src/lhost.c). Scripts run sandboxed with the same limits and key
+-- guarantees; the application's functions are its own Lua functions,
+-- called outside the sandbox with plain data.
+local env = require "support.env"
+local host = require "taskip.host"
+
+describe("taskip.host (Lua)", function()
+  local m
+
+  setup(function() m = env.mock() end)
+  teardown(function() m:stop() end)
+  before_each(function() m:reset() end)
+
+  local function new(opts)
+    local o = { key = env.KEY, base_url = m.url, cafile = m.cafile, lua_dir = "lua",
+                minute_limit = 100000 }
+    for k, v in pairs(opts or {}) do o[k] = v end
+    return assert(host.new(o))
+  end
+
+  it("runs the examples", function()
+    local lines, logs = {}, {}
+    local h = new {
+      output = function(_, line) lines[#lines + 1] = line end,
+      log = function(_, level, line) logs[#logs + 1] = level .. " " .. line end,
+    }
+    local ids = {
+      assert(h:spawn { path = "examples/list_contacts.lua" }),
+      assert(h:spawn { path = "examples/overdue_reminders.lua", args = { "2026-01-01" } }),
+    }
+    assert.is_true(h:run())
+    for _, id in ipairs(ids) do
+      local r = h:result(id)
+      assert.equal(0, r.exit_code, r.reason)
+    end
+    local text = table.concat(lines, "\n")
+    assert.matches("contacts; %d+ of %d+ requests left", text)
+    assert.matches("5 overdue invoices as of 2026%-01%-01: 5 reminded, 0 failed", text)
+    assert.matches("info %[info%] script 2: reminded INV%-2024%-001", table.concat(logs, "\n"))
+    assert.is_false(env.contains(text, env.KEY))
+    h:close()
+  end)
+
+  it("calls the application's functions: at once, later, and failing", function()
+    local pending, events, lines = {}, {}, {}
+    local h = new {
+      functions = {
+        ["app.lookup"] = function(ctx, id)
+          return { id = id, name = "customer " .. id, script = ctx.script }
+        end,
+        ["app.later"] = function(ctx, v)
+          pending[#pending + 1] = { ctx.call, v }
+          return host.PENDING
+        end,
+        ["app.missing"] = function() return nil, "no such customer" end,
+        ["app.boom"] = function() error("boom", 0) end,
+      },
+      on_event = function(id, name, value) events[#events + 1] = { id, name, value } end,
+      output = function(_, line) lines[#lines + 1] = line end,
+    }
+    local id = h:spawn { code = [[
+      local c = app.lookup(12)
+      print(c.name, math.type(c.id))
+      local v = app.later({ x = 1, big = (1 << 53) + 1 })
+      print("later", v.x, v.big == (1 << 53) + 1)
+      local r, err = app.missing()
+      print(r, err.kind, err.message)
+      r, err = app.boom()
+      print(r, err.kind, err.message)
+      emit("step", { n = 3 })
+      return "done", 42, 1.5
+    ]] }
+    while h:step(10) > 0 do
+      for _, p in ipairs(pending) do assert.is_true(h:complete(p[1], p[2])) end
+      pending = {}
+    end
+    local r = h:result(id)
+    assert.equal(0, r.exit_code, r.reason)
+    assert.same({ "done", 42, 1.5 }, r.values)
+    assert.equal("integer", math.type(r.values[2]))
+    assert.same({
+      "customer 12\tinteger", "later\t1\ttrue", "nil\terror\tno such customer",
+      "nil\terror\tboom",
+    }, lines)
+    assert.same({ { id, "step", { n = 3 } } }, events)
+    h:close()
+  end)
+
+  it("gives each script its own key and keeps limits: auth for a wrong key, "
+    .. "time for a script nobody answers", function()
+    local h = new {
+      functions = { ["app.never"] = function() return host.PENDING end },
+    }
+    local good = h:spawn { code = [[
+      local r, err = taskip.contact:get(1)
+      if not r then return nil, err end
+      return "read"
+    ]] }
+    local bad = h:spawn { code = [[
+      local r, err = taskip.contact:get(1)
+      if not r then return nil, err end
+    ]], key = "wrong-key-not-a-secret" }
+    local stuck = h:spawn { code = "app.never()", limits = { timeout = 0.5 } }
+    h:run()
+    assert.equal(0, h:result(good).exit_code, h:result(good).reason)
+    assert.equal("auth", h:result(bad).kind)
+    assert.equal("time", h:result(stuck).kind)
+    assert.is_false(env.contains(h:result(bad), "wrong-key-not-a-secret"))
+    h:close()
+    assert.equal("taskip.host (closed)", tostring(h))
+  end)
+
+  it("names the parameter on misuse", function()
+    assert.has.errors(function() host.new {} end, "taskip.host: options.key is required")
+    assert.has.errors(function() host.new { key = 1 } end,
+      "taskip.host: options.key must be a string")
+    assert.has.errors(function() new { functions = { print = function() end } } end,
+      'taskip.host: functions["print"]: name: "print" would shadow the sandbox\'s own print')
+    assert.has.errors(function() new { functions = { ["a.b.c"] = function() end } } end,
+      'taskip.host: functions["a.b.c"]: name: "a.b.c" is not NAME or NAME.NAME '
+        .. "(letters, digits, _)")
+    local h = new()
+    assert.has.errors(function() h:spawn { code = "", args = { {} } } end,
+      "taskip.host: spawn: args[1] is not a string")
+    assert.same({ nil, "spawn: opts.code or opts.path is required" }, { h:spawn {} })
+    h:close()
+  end)
+end)

@@ -39,6 +39,7 @@ cd "$(dirname "$0")/.."
 
 B=${SAN_B:-build-asan}
 CC=${SAN_CC:-clang}
+CXX=${SAN_CXX:-clang++}           # links the C++ examples with the same runtime
 MAKE=${MAKE:-make}
 RT=$($CC -print-file-name=libclang_rt.asan-x86_64.so)
 if [ ! -f "$RT" ]; then
@@ -51,7 +52,7 @@ echo "== build ($B, $CC -fsanitize=address,undefined)"
 # Command-line variables of an outer make must not leak into the specs'
 # own make runs (make install in tools_spec builds the normal build/).
 unset MAKEFLAGS MFLAGS MAKELEVEL
-$MAKE -s -j"$(nproc)" B="$B" CC="$CC" CFLAGS="-O1 -g $SAN" \
+$MAKE -s -j"$(nproc)" B="$B" CC="$CC" CXX="$CXX" CFLAGS="-O1 -g $SAN" \
   LDFLAGS="$SAN -shared-libasan -Wl,-rpath,$(dirname "$RT")" all || exit 1
 
 mkdir -p "$B/bin"

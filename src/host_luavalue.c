@@ -129,9 +129,11 @@ static int convert_table(walk *w, int idx, int depth, taskip_value **out) {
       lua_rawgeti(L, idx, i);
       r = convert(w, lua_gettop(L), depth + 1, &item);
       lua_pop(L, 1);
-      if (r != 0)
+      if (r != 0) {
+        taskip_value_free(item);        /* what was built of it, if any */
         return -1;
-      if (taskip_value_append(c, item) != 0)
+      }
+      if (taskip_value_append(c, item) != 0)  /* frees item */
         return fail(w, "out of memory");
       w->path[at] = '\0';
     }
@@ -150,7 +152,7 @@ static int convert_table(walk *w, int idx, int depth, taskip_value **out) {
       return -1;
     }
     lua_pop(L, 1);
-    if (taskip_value_set(c, k, klen, item) != 0) {
+    if (taskip_value_set(c, k, klen, item) != 0) {   /* frees item */
       lua_pop(L, 1);
       return fail(w, "out of memory");
     }
@@ -235,7 +237,7 @@ int host_value_from_lua(lua_State *L, int first, int last,
       taskip_value_free(item);
       return -1;
     }
-    if (taskip_value_append(arr, item) != 0) {
+    if (taskip_value_append(arr, item) != 0) {     /* frees item */
       snprintf(err, errlen, "%s: out of memory", what);
       return -1;
     }

@@ -10,13 +10,7 @@ local BUILD = os.getenv("TASKIP_BUILD") or "build"
 local RUN, DRIVER = env.bin("taskip-run"), env.bin("host-driver")
 local OFFLINE = " --base-url https://127.0.0.1:9/api "
 
-local function sh(cmd)
-  local p = assert(io.popen(cmd .. ' 2>&1; echo "exit=$?"'))
-  local out = p:read("*a")
-  p:close()
-  local code = tonumber(out:match("exit=(%d+)%s*$"))
-  return (out:gsub("exit=%d+%s*$", "")), code
-end
+local sh = env.sh
 
 -- A gsub callback that runs ~2e8 instructions where it cannot yield.
 local HOG = 'string.gsub(("x"):rep(1e6), "x", function() for _ = 1, 200 do end end)\nprint("done")'

@@ -58,6 +58,8 @@ struct taskip_call {
   char *url;
   char *body;                   /* request body, or NULL */
   size_t body_len;
+  taskip_part *parts;           /* or a multipart body: one allocation */
+  size_t part_count;
   int idempotent;
   call_state state;
   double start, retry_at;
@@ -213,13 +215,85 @@ static int plan_method(const taskip_request *req, char *out, char *err,
              METHODS ")", out);
     return -1;
   }
-  if (req->body != NULL &&
+  if ((req->body != NULL || req->part_count > 0) &&
       (strcmp(out, "GET") == 0 || strcmp(out, "HEAD") == 0)) {
     snprintf(err, errlen, "body: a %s request takes no body; pass the "
              "fields as query", out);
     return -1;
   }
   return 0;
+}
+
+/* 1 when s may go into a part's header: no CR, LF or '"' (a NUL
+** ends it, as the Lua binding refuses embedded ones). */
+static int header_safe(const char *s) {
+  return s == NULL || strpbrk(s, "\r\n\"") == NULL;
+}
+
+/* Refuses parts whose names could forge a part header, or a body and
+** parts together. 0, or -1 with err set. */
+static int check_parts(const taskip_request *req, char *err, size_t errlen) {
+  size_t i;
+  if (req->part_count > 0 && req->body != NULL) {
+    snprintf(err, errlen, "body: a request has a JSON body or parts, "
+             "not both");
+    return -1;
+  }
+  for (i = 0; i < req->part_count; i++) {
+    const taskip_part *p = &req->parts[i];
+    const char *bad = p->name == NULL || p->name[0] == '\0' ||
+                      !header_safe(p->name) ? "name"
+                      : !header_safe(p->filename) ? "filename"
+                      : !header_safe(p->content_type) ? "content_type"
+                      : p->data == NULL && p->len > 0 ? "data" : NULL;
+    if (bad != NULL) {
+      snprintf(err, errlen, "parts[%zu].%s: %s", i + 1, bad,
+               strcmp(bad, "data") == 0 ? "missing"
+               : "must be a non-empty text without CR, LF or '\"'");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* One allocation holding the parts and copies of all their strings. */
+static taskip_part *copy_parts(const taskip_part *in, size_t n) {
+  size_t i, size = n * sizeof(*in);
+  taskip_part *out;
+  char *w;
+#define ROOM(s) ((s) != NULL ? strlen(s) + 1 : 0)
+  for (i = 0; i < n; i++)
+    size += ROOM(in[i].name) + ROOM(in[i].filename) +
+            ROOM(in[i].content_type) + in[i].len + 1;
+#undef ROOM
+  if ((out = malloc(size)) == NULL)
+    return NULL;
+  w = (char *)(out + n);
+  for (i = 0; i < n; i++) {
+    const char *const src[3] = {in[i].name, in[i].filename,
+                                in[i].content_type};
+    const char **dst[3];
+    int k;
+    dst[0] = &out[i].name;
+    dst[1] = &out[i].filename;
+    dst[2] = &out[i].content_type;
+    for (k = 0; k < 3; k++) {
+      *dst[k] = NULL;
+      if (src[k] != NULL) {
+        size_t len = strlen(src[k]) + 1;
+        memcpy(w, src[k], len);
+        *dst[k] = w;
+        w += len;
+      }
+    }
+    if (in[i].len > 0)
+      memcpy(w, in[i].data, in[i].len);
+    w[in[i].len] = '\0';
+    out[i].data = w;
+    out[i].len = in[i].len;
+    w += in[i].len + 1;
+  }
+  return out;
 }
 
 /* Refuses a URL over TASKIP_MAX_URL_BYTES before any of it is built. */
@@ -241,6 +315,7 @@ taskip_call *taskip_call_new(taskip_client *c, const taskip_request *req,
   taskip_call *call;
   char method[8];
   if (plan_method(req, method, err, errlen) != 0 ||
+      check_parts(req, err, errlen) != 0 ||
       check_url_length(c, req, err, errlen) != 0)
     return NULL;
   call = calloc(1, sizeof(*call));
@@ -263,6 +338,13 @@ taskip_call *taskip_call_new(taskip_client *c, const taskip_request *req,
     }
     memcpy(call->body, req->body, req->body_len);
     call->body_len = req->body_len;
+  }
+  if (req->part_count > 0) {
+    if ((call->parts = copy_parts(req->parts, req->part_count)) == NULL) {
+      snprintf(err, errlen, "out of memory");
+      goto fail;
+    }
+    call->part_count = req->part_count;
   }
   call->state = READY;
   call->start = -1;
@@ -296,6 +378,7 @@ void taskip_call_free(taskip_call *call) {
   taskip_buffer_free(&call->trace);
   free(call->url);
   free(call->body);
+  free(call->parts);
   free(call);
 }
 
@@ -335,6 +418,8 @@ static void plan_attempt(taskip_call *call) {
   a->header_count = n;
   a->body = call->body;
   a->body_len = call->body_len;
+  a->parts = call->parts;
+  a->part_count = call->part_count;
   a->idempotent = call->idempotent;
   a->timeout_ms = c->cfg.timeout_ms;
   a->connect_timeout_ms = c->cfg.connect_timeout_ms;

@@ -48,6 +48,13 @@ static inline void taskip_compat_setfuncs(lua_State *L, const luaL_Reg *l,
 
 #endif /* LUA_VERSION_NUM < 502 */
 
+/* The length of the table at idx, without metamethods. */
+#if LUA_VERSION_NUM < 502
+#define taskip_rawlen(L, idx) lua_objlen(L, (idx))
+#else
+#define taskip_rawlen(L, idx) lua_rawlen(L, (idx))
+#endif
+
 /* Anchors the table on top (popped) to the userdata at idx. */
 #if LUA_VERSION_NUM < 502
 #define taskip_setuservalue(L, idx) lua_setfenv(L, (idx))

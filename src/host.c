@@ -497,14 +497,21 @@ static int charge_request(script *s, const taskip_request *req,
   size_t query = req->query != NULL ? strlen(req->query) : 0;
   size_t url = strlen(s->acct->origin.prefix) + strlen(req->path) + query
                + 2;
+  size_t body = req->body ? req->body_len + 1 : 0, i;
+  for (i = 0; i < req->part_count; i++)       /* the core's copy */
+    body += sizeof(taskip_part) + req->parts[i].len + 1 +
+            strlen(req->parts[i].name) + 1 +
+            (req->parts[i].filename ? strlen(req->parts[i].filename) + 1 : 0) +
+            (req->parts[i].content_type
+                 ? strlen(req->parts[i].content_type) + 1 : 0);
   if (url > TASKIP_MAX_URL_BYTES)   /* refused by the core, never copied */
     url = query = 0;
-  *held = CALL_RECORD_BYTES + url + (req->body ? req->body_len + 1 : 0);
+  *held = CALL_RECORD_BYTES + url + body;
   *checking = 2 * url;
   if (host_charge(s, *held + *checking) == 0)
     return 0;
-  if (req->body != NULL && req->body_len >= url)
-    sb_charge_refused(s->sb, "a request body", req->body_len);
+  if (body > url)
+    sb_charge_refused(s->sb, "a request body", body);
   else if (query > strlen(req->path))
     sb_charge_refused(s->sb, "a query", query);
   else
@@ -557,10 +564,16 @@ host_begin host_request_begin(void *sp, const taskip_request *req,
     char path_json[512];
     taskip_call_free(call);
     host_uncharge(s, held);
-    log_line(h, s->id, TASKIP_LOG_INFO, "dry-run: %s %s%s%s%.*s", method,
-             rel, req->query ? "?" : "", req->query ? req->query : "",
-             req->body ? (int)(req->body_len < 600 ? req->body_len : 600) : 0,
-             req->body ? req->body : "");
+    if (req->part_count > 0)
+      log_line(h, s->id, TASKIP_LOG_INFO, "dry-run: %s %s%s%s multipart, "
+               "%zu parts", method, rel, req->query ? "?" : "",
+               req->query ? req->query : "", req->part_count);
+    else
+      log_line(h, s->id, TASKIP_LOG_INFO, "dry-run: %s %s%s%s%.*s", method,
+               rel, req->query ? "?" : "", req->query ? req->query : "",
+               req->body ? (int)(req->body_len < 600 ? req->body_len : 600)
+                         : 0,
+               req->body ? req->body : "");
     json_text(rel, path_json, sizeof(path_json));
     snprintf(msg, msglen, "{\"dry_run\":true,\"method\":\"%s\","
              "\"path\":\"%s\"}", method, path_json);

@@ -141,14 +141,13 @@ static int client_request(lua_State *L) {
   taskip_request req;
   host_call *box;
   char msg[512];
-  taskip_check_request(L, &req);
-  lua_settop(L, 5);
-  box = lua_newuserdatauv(L, sizeof(*box), 0);          /* index 6 */
+  taskip_check_request(L, &req);                    /* parts at 6 */
+  box = lua_newuserdatauv(L, sizeof(*box), 0);          /* index 7 */
   memset(box, 0, sizeof(*box));
   luaL_setmetatable(L, CALL_MT);
   switch (host_request_begin(c->script, &req, box, msg, sizeof(msg))) {
   case HOST_BEGIN_SEND:
-    return sb_host_yield(L, SB_OP_REQUEST, box, 0, 6, request_k);
+    return sb_host_yield(L, SB_OP_REQUEST, box, 0, 7, request_k);
   case HOST_BEGIN_DENIED:
     push_synthetic(L, 0, "denied", 0, msg, "");
     return 1;
@@ -391,6 +390,8 @@ int hostcore_open(lua_State *L) {
   lua_setfield(L, -2, "version");
   lua_pushstring(L, taskip_user_agent());
   lua_setfield(L, -2, "user_agent");
+  lua_pushboolean(L, 1);            /* taskip.file reads no paths here */
+  lua_setfield(L, -2, "sandboxed");
   return 1;
 }
 

@@ -111,11 +111,65 @@ static const char *text_arg(lua_State *L, int arg, const char *name,
   return s;
 }
 
+/* The string field k of the part table at -1, or NULL when absent;
+** a NUL byte in a header field raises, naming it. */
+static const char *part_field(lua_State *L, size_t i, const char *k,
+                              int header, size_t *len) {
+  const char *s = NULL;
+  int t;
+  lua_getfield(L, -1, k);
+  t = lua_type(L, -1);
+  if (t != LUA_TNIL) {
+    if (t != LUA_TSTRING)
+      luaL_error(L, "taskip: parts[%d].%s: string expected, got %s",
+                 (int)i, k, luaL_typename(L, -1));
+    s = lua_tolstring(L, -1, len);
+    if (header && strlen(s) != *len)
+      luaL_error(L, "taskip: parts[%d].%s: holds a NUL byte", (int)i, k);
+  }
+  lua_pop(L, 1);            /* anchored by the part table */
+  return s;
+}
+
+/* The parts array at arg 5 ({name=, filename=, content_type=, data=}
+** each) as a taskip_part array in a userdata pushed on the stack. */
+static void check_parts(lua_State *L, taskip_request *req) {
+  size_t n = taskip_rawlen(L, 5), i, len;
+  taskip_part *parts;
+  if (n == 0)
+    luaL_error(L, "taskip: parts: at least one part expected");
+  parts = lua_newuserdata(L, n * sizeof(*parts));
+  for (i = 1; i <= n; i++) {
+    taskip_part *p = &parts[i - 1];
+    lua_rawgeti(L, 5, (int)i);
+    if (lua_type(L, -1) != LUA_TTABLE)
+      luaL_error(L, "taskip: parts[%d]: table expected, got %s", (int)i,
+                 luaL_typename(L, -1));
+    p->name = part_field(L, i, "name", 1, &len);
+    p->filename = part_field(L, i, "filename", 1, &len);
+    p->content_type = part_field(L, i, "content_type", 1, &len);
+    p->data = part_field(L, i, "data", 0, &p->len);
+    if (p->name == NULL || p->data == NULL)
+      luaL_error(L, "taskip: parts[%d].%s: missing", (int)i,
+                 p->name == NULL ? "name" : "data");
+    lua_pop(L, 1);
+  }
+  req->parts = parts;
+  req->part_count = n;
+}
+
 void taskip_check_request(lua_State *L, taskip_request *req) {
   luaL_checkstring(L, 2);
   luaL_checkstring(L, 3);
+  lua_settop(L, 5);
+  memset(req, 0, sizeof(*req));
   req->method = text_arg(L, 2, "method", NULL);
   req->path = text_arg(L, 3, "path", NULL);
   req->query = text_arg(L, 4, "query", NULL);
-  req->body = luaL_optlstring(L, 5, NULL, &req->body_len);
+  if (lua_type(L, 5) == LUA_TTABLE)
+    check_parts(L, req);
+  else
+    req->body = luaL_optlstring(L, 5, NULL, &req->body_len);
+  if (lua_gettop(L) == 5)
+    lua_pushnil(L);
 }

@@ -353,6 +353,22 @@ static void push_attempt(lua_State *L, const taskip_attempt *a) {
     lua_pushlstring(L, a->body, a->body_len);
     lua_setfield(L, -2, "body");
   }
+  if (a->part_count > 0) {
+    lua_createtable(L, (int)a->part_count, 0);
+    for (i = 0; i < a->part_count; i++) {
+      const taskip_part *p = &a->parts[i];
+      lua_createtable(L, 0, 4);
+      set_str(L, "name", p->name);
+      if (p->filename != NULL)
+        set_str(L, "filename", p->filename);
+      if (p->content_type != NULL)
+        set_str(L, "content_type", p->content_type);
+      lua_pushlstring(L, p->data, p->len);
+      lua_setfield(L, -2, "data");
+      lua_rawseti(L, -2, (int)i + 1);
+    }
+    lua_setfield(L, -2, "parts");
+  }
   lua_pushboolean(L, a->idempotent);
   lua_setfield(L, -2, "idempotent");
   set_num(L, "timeout", (double)a->timeout_ms / 1000.0);

@@ -144,12 +144,28 @@ typedef struct taskip_result {
 ** stays small. A longer one is refused naming the query or the path. */
 #define TASKIP_MAX_URL_BYTES 16384
 
+/*
+** A part of a multipart/form-data body (file uploads): a field, or a
+** file when filename is set. name, filename and content_type may not
+** hold CR, LF, NUL or '"' (they go into the part's headers).
+*/
+typedef struct taskip_part {
+  const char *name;          /* "files[]", "description" */
+  const char *filename;      /* NULL: a plain field */
+  const char *content_type;  /* NULL: none for a field, else
+                                application/octet-stream */
+  const char *data;
+  size_t len;
+} taskip_part;
+
 typedef struct taskip_request {
   const char *method;       /* GET, POST, PUT, PATCH, DELETE, HEAD */
   const char *path;         /* "/contact/1" or a same-origin URL */
   const char *query;        /* already encoded, without '?'; or NULL */
   const char *body;         /* JSON text or NULL */
   size_t body_len;
+  const taskip_part *parts; /* or a multipart body: part_count parts */
+  size_t part_count;        /* (0: none; not with body) */
 } taskip_request;
 
 typedef struct taskip_call taskip_call;
@@ -197,6 +213,11 @@ typedef struct taskip_attempt {
   size_t key_header;          /* index of the key's line in headers */
   const char *body;           /* NULL: no body */
   size_t body_len;
+  const taskip_part *parts;   /* part_count > 0: the body is these, as
+                                 multipart/form-data; the transport
+                                 picks the boundary and writes the
+                                 Content-Type header (not in headers) */
+  size_t part_count;
   int idempotent;             /* may the transport itself re-send it */
   long timeout_ms, connect_timeout_ms;
   size_t max_response_bytes;  /* a longer body is TASKIP_FAIL_TOO_LARGE */

@@ -103,6 +103,10 @@ static void wipe_slist(struct curl_slist *l) {
 void tcurl_release(tcurl_attempt *t) {
   wipe_slist(t->headers);
   t->headers = NULL;
+  curl_mime_free(t->mime);
+  t->mime = NULL;
+  free(t->readers);
+  t->readers = NULL;
   taskip_buffer_free(&t->in);
   if (t->taken > 0 && t->meter.give != NULL)
     t->meter.give(t->meter.ud, t->taken);
@@ -173,6 +177,27 @@ static int on_seek(void *ud, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
+static size_t on_part_read(char *p, size_t size, size_t n, void *ud) {
+  tcurl_part_reader *r = ud;
+  size_t left = r->part->len - r->off;
+  size_t len = size * n < left ? size * n : left;
+  if (len > 0)
+    memcpy(p, r->part->data + r->off, len);
+  r->off += len;
+  return len;
+}
+
+/* libcurl rewinds each part before it sends a multipart body again:
+** refused for a write, as on_seek refuses a plain body's rewind. */
+static int on_part_seek(void *ud, curl_off_t offset, int origin) {
+  tcurl_part_reader *r = ud;
+  if (!r->idempotent || origin != SEEK_SET || offset < 0 ||
+      (size_t)offset > r->part->len)
+    return CURL_SEEKFUNC_CANTSEEK;
+  r->off = (size_t)offset;
+  return CURL_SEEKFUNC_OK;
+}
+
 /* Called once a connection is up (TLS included), before the request
 ** is written: from here on, the request may reach the server. */
 static int on_prereq(void *ud, char *ip, char *local_ip, int port,
@@ -198,6 +223,42 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size,
 }
 
 /* }------------------------------------------------ */
+
+/*
+** The attempt's parts as a curl MIME body. The bytes are read from the
+** call's copy (no second copy in libcurl) through readers that refuse
+** a rewind for a write.
+*/
+static CURLcode build_mime(tcurl_attempt *t, CURL *h) {
+  const taskip_attempt *a = t->plan;
+  size_t i;
+  t->mime = curl_mime_init(h);
+  t->readers = calloc(a->part_count, sizeof(*t->readers));
+  if (t->mime == NULL || t->readers == NULL)
+    return CURLE_OUT_OF_MEMORY;
+  for (i = 0; i < a->part_count; i++) {
+    const taskip_part *p = &a->parts[i];
+    curl_mimepart *mp = curl_mime_addpart(t->mime);
+    CURLcode rc;
+    if (mp == NULL)
+      return CURLE_OUT_OF_MEMORY;
+    t->readers[i].part = p;
+    t->readers[i].idempotent = a->idempotent;
+    rc = curl_mime_name(mp, p->name);
+    if (rc == CURLE_OK)
+      rc = curl_mime_data_cb(mp, (curl_off_t)p->len, on_part_read,
+                             on_part_seek, NULL, &t->readers[i]);
+    if (rc == CURLE_OK && p->filename != NULL)
+      rc = curl_mime_filename(mp, p->filename);
+    if (rc == CURLE_OK && (p->content_type != NULL || p->filename != NULL))
+      rc = curl_mime_type(mp, p->content_type != NULL
+                                  ? p->content_type
+                                  : "application/octet-stream");
+    if (rc != CURLE_OK)
+      return rc;
+  }
+  return CURLE_OK;
+}
 
 CURLcode tcurl_prepare(tcurl_attempt *t, taskip_call *call, CURL *h) {
   const taskip_attempt *a = taskip_call_attempt(call);
@@ -248,6 +309,10 @@ CURLcode tcurl_prepare(tcurl_attempt *t, taskip_call *call, CURL *h) {
   /* The method on the wire is the planned one, whatever the body. */
   if (strcmp(a->method, "HEAD") == 0) {
     SET(CURLOPT_NOBODY, 1L);
+  } else if (a->part_count > 0) {
+    if (rc == CURLE_OK)
+      rc = build_mime(t, h);
+    SET(CURLOPT_MIMEPOST, t->mime);
   } else if (a->body != NULL || strcmp(a->method, "POST") == 0) {
     SET(CURLOPT_POST, 1L);
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)a->body_len);
@@ -259,7 +324,8 @@ CURLcode tcurl_prepare(tcurl_attempt *t, taskip_call *call, CURL *h) {
     SET(CURLOPT_HTTPGET, 1L);
   }
   if (strcmp(a->method, "POST") != 0 && strcmp(a->method, "HEAD") != 0 &&
-      (a->body != NULL || strcmp(a->method, "GET") != 0))
+      (a->body != NULL || a->part_count > 0 ||
+       strcmp(a->method, "GET") != 0))
     SET(CURLOPT_CUSTOMREQUEST, a->method);
   if (a->debug) {
     SET(CURLOPT_DEBUGFUNCTION, on_debug);

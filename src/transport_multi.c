@@ -239,7 +239,8 @@ taskip_transfer *taskip_multi_send_pooled(taskip_multi *m,
 ** Measured with libcurl 7.88 (OpenSSL, HTTP/1.1): about 16 KB of RSS per
 ** transfer in flight past the ones that own a connection; a request
 ** with a body also fills the 64 KB upload buffer as far as the body
-** goes. libcurl holds the URL three times: the option's copy, its
+** goes (a multipart body fills it whole: its bytes are not counted
+** up front). libcurl holds the URL three times: the option's copy, its
 ** parsed pieces and the request it writes.
 */
 #define TRANSFER_BYTES (16u << 10)
@@ -253,6 +254,9 @@ size_t taskip_multi_cost(const taskip_call *call) {
   n += 3 * strlen(a->url);
   if (a->body != NULL)
     n += a->body_len < UPLOAD_BUFFER ? a->body_len : UPLOAD_BUFFER;
+  if (a->part_count > 0)      /* libcurl's copy of the MIME tree, and the
+                                 upload buffer, whatever the parts' size */
+    n += UPLOAD_BUFFER + a->part_count * (sizeof(tcurl_part_reader) + 512);
   return n;
 }
 

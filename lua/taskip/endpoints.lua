@@ -20,6 +20,8 @@
 --   list = "body"    a list read with POST, page/limit in the body
 --   list = "item"    the lead list: `item` per page, 0 for everything
 --   pdf = true       answers a PDF, returned as bytes
+--   multipart = true the body goes as multipart/form-data (uploads:
+--                    put taskip.file values in it)
 --   required = {...} body fields the docs mark required
 --
 -- Naming scheme (the one place it is written down):
@@ -135,7 +137,8 @@ return {
     required = { "status" } },
   { "support-ticket", "ticket", "add_reply", "POST", "/ticket/{id}/add-reply",
     required = { "message" } },
-  { "support-ticket", "ticket.attachment", "create", "POST", "/ticket/{id}/attachments" },
+  { "support-ticket", "ticket.attachment", "create", "POST", "/ticket/{id}/attachments",
+    multipart = true },
   { "support-ticket", "ticket.attachment", "list", "GET", "/ticket/{id}/attachments" },
   { "support-ticket", "ticket", "analytics", "GET", "/ticket/analytics" },
   { "support-ticket", "ticket", "list", "GET", "/ticket",
@@ -152,7 +155,7 @@ return {
   -- document
   { "document", "document", "list", "GET", "/document", list = "page" },
   { "document", "document", "create", "POST", "/document",
-    required = { "name", "visibility" } },
+    required = { "name", "visibility" }, multipart = true },
   { "document", "document", "get", "GET", "/document/{id}" },
   { "document", "document", "update", "PUT", "/document/{id}" },
   { "document", "document", "delete", "DELETE", "/document/{id}" },

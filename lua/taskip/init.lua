@@ -15,6 +15,8 @@
 local core = require "taskip.core"
 local json = require "taskip.json"
 local errors = require "taskip.errors"
+local file = require "taskip.file"
+local form = require "taskip.form"
 local query = require "taskip.query"
 local read = require "taskip.read"
 local resources = require "taskip.resources"
@@ -37,6 +39,8 @@ local M = {
   message = read.message,
   items = read.items,
   pagination = read.pagination,
+  -- taskip.file{ name =, content = | path =, content_type = }: an upload
+  file = file.new,
 }
 
 -- The options taskip.new takes; core.new checks their types.
@@ -163,7 +167,11 @@ local function call(self, fname, method, path, opts, up)
   if type(path) ~= "string" then argerror(fname, "path", "string", path, level + 1) end
   local q, body = opts.query, opts.body
   if q ~= nil and type(q) ~= "table" then argerror(fname, "query", "table", q, level + 1) end
-  if body ~= nil and type(body) ~= "string" then
+  if type(body) == "table" and (opts.multipart or form.has_file(body)) then
+    local ok, parts = pcall(form.parts, body)
+    if not ok then error(parts, level) end
+    body = parts                        -- the core sends multipart/form-data
+  elseif body ~= nil and type(body) ~= "string" then
     local text, why = json.encode(body)
     if not text then
       error("taskip: body cannot be encoded as JSON: " .. tostring(why), level)
@@ -178,7 +186,9 @@ local function call(self, fname, method, path, opts, up)
 end
 
 --- c:request(method, path [, { query = {...}, body = {...}|"json",
---- raw = true }]) -> value, meta | nil, err
+--- raw = true, multipart = true }]) -> value, meta | nil, err.
+--- A body table holding a taskip.file (or with multipart = true) goes
+--- as multipart/form-data (see taskip.form).
 function Client:request(method, path, opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then argerror("request", "options", "table", opts) end

@@ -104,7 +104,7 @@ local function method_for(e)
     if verb == "GET" then
       opts = { query = args[n + 1], raw = e.pdf }
     else
-      opts = { body = args[n + 1], query = args[n + 2] }
+      opts = { body = args[n + 1], query = args[n + 2], multipart = e.multipart }
     end
     local value, meta = send(self._client, fname, verb, path, opts, 1)
     if e.pdf and value ~= nil then

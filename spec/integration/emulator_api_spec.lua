@@ -6,6 +6,7 @@
 local env = require "support.env"
 local endpoints = require "taskip.endpoints"
 local NULL = require("taskip").null
+local taskip = require "taskip"
 
 -- Far above anything a spec sends, so no budget (ours or the client's)
 -- ever waits.
@@ -82,6 +83,7 @@ local VALUES = {
 -- Bodies some rows need beyond their required fields (the record a
 -- DELETE with a body removes, a label to add, ...).
 local EXTRA = {
+  ["ticket.attachment:create"] = { files = { taskip.file{ name = "row.txt", content = "row" } } },
   ["project.task.document:delete"] = { document_id = 1 },
   ["project.task.comment:delete"] = { comment_id = 1 },
   ["project.task.file:delete"] = { file_id = 101 },
@@ -655,22 +657,28 @@ describe("state across routes", function()
     assert.falsy(raw:find('%d%.0[,}%]]'))
   end)
 
-  it("accepts a multipart upload of ticket attachments", function()
-    local b = "----pretend-boundary"
-    local body = table.concat({ "--" .. b,
-      'Content-Disposition: form-data; name="description"', "", "Two pretend files",
-      "--" .. b, 'Content-Disposition: form-data; name="files[]"; filename="a.txt"',
-      "Content-Type: text/plain", "", "hello", "--" .. b,
-      'Content-Disposition: form-data; name="files[]"; filename="b.png"',
-      "Content-Type: image/png", "", "PNG", "--" .. b .. "--", "" }, "\r\n")
-    local up = assert(c:request("POST", "/ticket/2/attachments", { body = body }))
+  it("stores one attachment per files[] part of a multipart upload", function()
+    local up = assert(c.ticket.attachment:create(2, { description = "Two pretend files",
+      files = { taskip.file{ name = "a.txt", content = "hello", content_type = "text/plain" },
+                taskip.file{ name = "b.png", content = "PNG", content_type = "image/png" } } }))
     assert.same({ true, "Two pretend files", 2 }, { up.success, up.data.description,
       #up.data.attachments })
-    assert.same({ "a.txt", "b.png" }, { up.data.attachments[1].name,
-      up.data.attachments[2].name })
-    assert(c:request("POST", "/ticket/2/attachments", { body = "not json at all" }))
+    assert.same({ "a.txt", 5, "b.png", 3 }, { up.data.attachments[1].name,
+      up.data.attachments[1].size, up.data.attachments[2].name, up.data.attachments[2].size })
     local list = assert(c:request("GET", "/ticket/2/attachments"))
-    assert.equal(3, #list.data)
+    assert.equal(2, #list.data)
+  end)
+
+  it("answers 422 to an attachment upload that is not multipart files[]", function()
+    local _, err = c:request("POST", "/ticket/2/attachments", { body = { files = { "a.txt" } } })
+    assert.same({ 422, "validation" }, { err.status, err.kind })
+    assert.truthy(err.errors.files)
+    _, err = c:request("POST", "/ticket/2/attachments",
+      { body = { file = taskip.file{ name = "a.txt", content = "x" } } })
+    assert.equal(422, err.status)
+    _, err = c:request("POST", "/ticket/2/attachments",
+      { body = { files = { taskip.file{ name = "empty.txt", content = "" } } } })
+    assert.equal(422, err.status)
   end)
 
   it("reseeds on reset", function()

@@ -9,7 +9,6 @@
 -- template environment (env.record is the target or new record).
 
 local json = require "taskip.mock.json"
-local multipart = require "taskip.mock.multipart"
 local records = require "taskip.mock.records"
 local reply = require "taskip.mock.reply"
 local seed = require "taskip.mock.seed"
@@ -395,15 +394,21 @@ function effects.booking_created(_, r)
 end
 
 -- POST /ticket/{id}/attachments (multipart files[] + description): one
--- attachment per file part; a body that is not multipart is taken as
--- one unnamed upload (the docs give no other format).
+-- attachment per `files[]` file part. Anything else (a JSON body, files
+-- under another name, an empty file) is a 422, as from the real server.
 function effects.upload(ctx, r, env)
-  local fields, files = multipart.parse(ctx.req.headers["content-type"],
-    ctx.req.body)
-  fields = fields or {}
-  if not files or #files == 0 then
-    files = {{filename = "upload.bin", size = #ctx.req.body,
-              content_type = "application/octet-stream"}}
+  local form = ctx.req.form
+  local fields, files = form and form.fields or {}, {}
+  for _, f in ipairs(form and form.files or {}) do
+    if f.name == "files[]" then
+      if f.size == 0 then
+        return invalid(ctx, "files", "must not hold empty files.")
+      end
+      files[#files + 1] = f
+    end
+  end
+  if #files == 0 then
+    return invalid(ctx, "files", "field is required.")
   end
   local made = {}
   for i, f in ipairs(files) do

@@ -118,9 +118,8 @@ local function route(req, rel)
     if req.body_too_large then
       return reply.error(413, "The request body is too large."), r
     end
-    local ctype = req.headers["content-type"] or ""
-    if ctype:find("^multipart/form%-data") then
-      body = multipart.parse(ctype, req.body) or {}
+    if req.form then
+      body = req.form.fields
     elseif req.body:find("%S") then
       local err
       body, err = json.decode(req.body)
@@ -299,6 +298,18 @@ local function recorded_headers(headers)
   return out
 end
 
+-- A multipart body as req.form {fields, files, parts}; the record
+-- keeps each part's name, file name, type and size (not its bytes).
+local function read_form(req, entry)
+  local ctype = req.headers["content-type"] or ""
+  if not ctype:find("^multipart/form%-data") then return end
+  local fields, files, parts = multipart.parse(ctype, req.body)
+  if fields then
+    req.form = {fields = fields, files = files, parts = parts}
+    entry.parts = json.array(parts)
+  end
+end
+
 -- Entry point from C: req {method, path, raw_query, query, headers,
 -- body, body_too_large, connection_id} -> response table.
 function M.handle(req)
@@ -321,6 +332,7 @@ function M.handle(req)
     connection_id = req.connection_id,
     route = rel or req.path,
   }
+  read_form(req, entry)
   local r
   if rel then
     r = api(req, rel, entry)

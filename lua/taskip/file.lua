@@ -1,0 +1,79 @@
+-- taskip.file: a file to upload, as a value in a request body.
+--
+--   local f = taskip.file{ name = "report.pdf", path = "out/report.pdf" }
+--   local g = taskip.file{ name = "notes.txt", content = text,
+--                          content_type = "text/plain" }
+--   c.ticket.attachment:create(55, { files = { f, g }, description = "logs" })
+--
+-- A body holding a file is sent as multipart/form-data (taskip.form).
+-- `path` reads the file when the value is made; inside taskip-run's
+-- sandbox there is no file system, so scripts upload bytes they have
+-- (`content`).
+
+local core = require "taskip.core"
+
+local type, error, format, setmetatable, getmetatable, tostring =
+  type, error, string.format, setmetatable, getmetatable, tostring
+-- Captured here, and only outside the sandbox: the host's core says so.
+local open = not core.sandboxed and io and io.open or nil
+
+local M = {}
+
+local File = { __name = "taskip.file" }
+File.__index = File
+
+function File.__tostring(f)
+  return format("taskip.file %q (%d bytes)", f.name, #f.content)
+end
+
+local function bad(field, why)
+  error(format("taskip.file: bad '%s' (%s)", field, why), 3)
+end
+
+local function read(path)
+  if not open then
+    bad("path", "no file system here; pass the bytes as 'content'")
+  end
+  local fh, why = open(path, "rb")
+  if not fh then bad("path", tostring(why)) end
+  local data = fh:read("*a")          -- "*a": 5.1 and LuaJIT need the star
+  fh:close()
+  if not data then bad("path", "could not read " .. path) end
+  return data
+end
+
+--- taskip.file{ name =, content = | path =, content_type = } -> file.
+--- name is the file name the server stores (for path, defaults to its
+--- last component).
+function M.new(spec)
+  if type(spec) ~= "table" then
+    error("taskip.file: bad argument #1 (table expected, got " .. type(spec) .. ")", 2)
+  end
+  local name, content, path, ctype = spec.name, spec.content, spec.path, spec.content_type
+  if (content == nil) == (path == nil) then
+    bad("content", "give exactly one of 'content' and 'path'")
+  end
+  if path ~= nil and type(path) ~= "string" then
+    bad("path", "string expected, got " .. type(path))
+  end
+  if content ~= nil and type(content) ~= "string" then
+    bad("content", "string expected, got " .. type(content))
+  end
+  if name == nil and path then name = path:match("([^/\\]+)$") end
+  if type(name) ~= "string" or name == "" then
+    bad("name", "a non-empty string expected, got " .. type(name))
+  end
+  if name:find('[%c"]') then bad("name", "no control characters or '\"'") end
+  if ctype ~= nil and (type(ctype) ~= "string" or ctype:find("[%c]") or ctype == "") then
+    bad("content_type", "a MIME type string expected")
+  end
+  return setmetatable({ name = name, content = content or read(path),
+    content_type = ctype or "application/octet-stream" }, File)
+end
+
+--- true when v is a file value.
+function M.is(v)
+  return type(v) == "table" and getmetatable(v) == File
+end
+
+return M

@@ -46,8 +46,9 @@ end
 --- name is the file name the server stores (for path, defaults to its
 --- last component).
 function M.new(spec)
-  if type(spec) ~= "table" then
-    error("taskip.file: bad argument #1 (table expected, got " .. type(spec) .. ")", 2)
+  if type(spec) ~= "table" or getmetatable(spec) ~= nil then
+    error("taskip.file: bad argument #1 (a table of fields expected; call it "
+      .. "as taskip.file{...}, not with ':')", 2)
   end
   local name, content, path, ctype = spec.name, spec.content, spec.path, spec.content_type
   if (content == nil) == (path == nil) then

@@ -209,6 +209,10 @@ local function with_body(method)
   end
 end
 
+--- taskip.file{...} on a client too: inside taskip-run, `taskip` is
+--- the client.
+Client.file = file.new
+
 Client.post = with_body("POST")
 Client.put = with_body("PUT")
 Client.patch = with_body("PATCH")

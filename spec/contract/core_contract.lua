@@ -110,6 +110,30 @@ local client_cases = {
     end
     check(type(r.wait) == "number" and r.wait >= 0, "rate_limit().wait")
   end },
+  { "a parts body goes once as multipart/form-data, every part intact", function(_, c)
+    local r = c:request("POST", "/ticket/1/attachments", nil, {
+      { name = "description", data = "Contract upload" },
+      { name = "files[]", filename = "a.txt", content_type = "text/plain", data = "hello" },
+      { name = "files[]", filename = "b.bin", data = "\0\1\2\r\n--x" },
+    })
+    is_result(r)
+    check(r.ok and r.attempts == 1, "upload: kind %s, attempts %s, %s", r.kind,
+      tostring(r.attempts), r.body)
+    for _, want in ipairs { '"a.txt"', '"b.bin"', '"size":5', '"size":8',
+                            '"Contract upload"' } do
+      check(find(r.body, want, 1, true) ~= nil, "the answer lacks %s: %s", want, r.body)
+    end
+  end },
+  { "a part name that could forge a part header raises before sending", function(_, c)
+    local ok, err = pcall(c.request, c, "POST", "/ticket/1/attachments", nil,
+      { { name = 'files[]"\r\nX-Evil: 1', filename = "a.txt", data = "x" } })
+    check(not ok and find(tostring(err), "parts[1].name", 1, true) ~= nil,
+      "got %s", tostring(err))
+    ok, err = pcall(c.request, c, "GET", "/ticket/1/attachments", nil,
+      { { name = "files[]", data = "x" } })
+    check(not ok and find(tostring(err), "takes no body", 1, true) ~= nil,
+      "GET with parts: %s", tostring(err))
+  end },
   { "tostring names the client and never shows the key", function(_, c)
     check(find(tostring(c), "^taskip%.client") ~= nil, "tostring: %s",
       tostring(c))

@@ -61,6 +61,16 @@ function S.post()
   return { ok = v ~= nil, err = report(not v and err) }
 end
 
+--- Two files and a description to ticket 1's attachments (multipart).
+function S.upload()
+  local c = client()
+  local v, err = c.ticket.attachment:create(1, { description = "From nginx",
+    files = { taskip.file{ name = "a.txt", content = "hello", content_type = "text/plain" },
+              taskip.file{ name = "b.bin", content = "\0\1\2" } } })
+  c:close()
+  return { ok = v ~= nil, err = report(not v and err), data = v and v.data }
+end
+
 --- The facade's methods, generated methods, JSON and documented errors.
 function S.methods()
   local c = client()

@@ -5,8 +5,8 @@
 --   fail = { kind =, reached =, detail = }
 --
 -- attempt is what the core's call:step() answered with "send" (method,
--- scheme, host, port, target, headers, body, timeout, connect_timeout,
--- max_response_bytes, user_agent). key_line is the "X-Secret-Key: ..."
+-- scheme, host, port, target, headers, body or parts, timeout,
+-- connect_timeout, max_response_bytes, user_agent). key_line is the "X-Secret-Key: ..."
 -- line: it goes into the request's pieces, which are written with one
 -- send(table) and dropped; nothing here keeps, logs or returns it.
 -- opts: pool_size, keepalive_timeout (seconds), user_agent.
@@ -19,6 +19,7 @@
 -- luacheck: read globals ngx
 local ngx = ngx
 local wire = require "taskip.ngx.wire"
+local form = require "taskip.ngx.form"
 
 local floor, min, concat, tostring = math.floor, math.min, table.concat, tostring
 
@@ -97,6 +98,11 @@ local function request(a, key_line, user_agent)
     p[#p + 1] = "\r\n"
   end
   local body = a.body
+  if a.parts then
+    local content_type
+    content_type, body = form.encode(a.parts)
+    p[#p + 1] = "Content-Type: " .. content_type .. "\r\n"
+  end
   if body or a.method == "POST" or a.method == "PUT" or a.method == "PATCH" then
     p[#p + 1] = "Content-Length: " .. tostring(body and #body or 0) .. "\r\n"
   end

@@ -37,6 +37,7 @@ local function notes(e, aliases)
     n[#n + 1] = string.format("`:each%s(...)`, `:all%s(...)`", suffix, suffix)
   end
   if e.pdf then n[#n + 1] = "returns PDF bytes; `meta.content_type`, `meta.filename`" end
+  if e.multipart then n[#n + 1] = "multipart: put `taskip.file{...}` values in the body" end
   if #e.required > 0 then
     n[#n + 1] = "required: " .. table.concat(e.required, ", ")
   end

@@ -219,6 +219,7 @@ function M.list()
       method = e[4], path = e[5], group = e[1], placeholders = names,
       alias = e.alias or false, tier = e.tier or "primary",
       list = e.list, pdf = e.pdf or false, required = required,
+      multipart = e.multipart or false,
     }
   end
   return out

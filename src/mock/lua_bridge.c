@@ -222,6 +222,35 @@ static void push_pairs(lua_State *L, const mock_kv *kv, size_t n)
   }
 }
 
+/* req.form = {broken = bool, parts = {{name, filename?, content_type?,
+** value? (fields), size}, ...}} */
+static void push_form(lua_State *L, const mock_request *r)
+{
+  size_t i;
+
+  lua_createtable(L, 0, 2);
+  lua_pushboolean(L, r->form_broken);
+  lua_setfield(L, -2, "broken");
+  lua_createtable(L, (int)r->nparts, 0);
+  for (i = 0; i < r->nparts; i++) {
+    const mock_part *p = &r->parts[i];
+
+    lua_createtable(L, 0, 5);
+    set_str_field(L, "name", p->name);
+    if (p->filename)
+      set_str_field(L, "filename", p->filename);
+    if (p->content_type)
+      set_str_field(L, "content_type", p->content_type);
+    if (p->value) {
+      lua_pushlstring(L, p->value, p->value_len);
+      lua_setfield(L, -2, "value");
+    }
+    set_int_field(L, "size", (long)p->size);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  lua_setfield(L, -2, "parts");
+}
+
 static void push_request(lua_State *L, const mock_request *r)
 {
   lua_createtable(L, 0, 9);
@@ -237,6 +266,10 @@ static void push_request(lua_State *L, const mock_request *r)
   lua_pushboolean(L, r->body_too_large);
   lua_setfield(L, -2, "body_too_large");
   set_int_field(L, "connection_id", r->connection_id);
+  if (r->form) {
+    push_form(L, r);
+    lua_setfield(L, -2, "form");
+  }
 }
 
 /* Copy the string at t[k] (if any) into a malloc'd *out. */

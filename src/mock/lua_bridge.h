@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "mock.h"
+#include "form.h"
 
 typedef struct mock_lua mock_lua;
 
@@ -32,6 +33,10 @@ typedef struct mock_request {
   size_t body_len;
   int body_too_large;     /* body was cut at the upload cap */
   long connection_id;
+  int form;               /* labelled multipart/form-data */
+  int form_broken;        /* ... but not a well-formed one */
+  const mock_part *parts; /* its parts, in order */
+  size_t nparts;
 } mock_request;
 
 enum mock_action {

@@ -4,7 +4,8 @@
 **
 ** Request flow: the URI log callback allocates a req_ctx (it keeps the
 ** raw request-target, for the raw query string); the access handler
-** accumulates the body, then hands the request to Lua (lua_bridge.c)
+** accumulates the body (and reads a multipart one as parts, form.c),
+** then hands the request to Lua (lua_bridge.c)
 ** and turns the answer into an MHD response. Delays are slept in the
 ** connection thread outside the Lua mutex, on a condition variable
 ** that taskip_mock_stop signals, so stopping is prompt.
@@ -15,6 +16,7 @@
 */
 #include "mock.h"
 #include "lua_bridge.h"
+#include "form.h"
 #include "tls_cert.h"
 
 #include <arpa/inet.h>
@@ -58,6 +60,8 @@ typedef struct req_ctx {
   size_t cap;
   int too_large;
   int started;          /* the access handler has seen the headers */
+  int is_form;          /* multipart/form-data: form holds its parts */
+  mock_form form;
 } req_ctx;
 
 /* Per connection. */
@@ -192,6 +196,7 @@ static void on_completed(void *cls, struct MHD_Connection *c,
   (void)c;
   (void)toe;
   if (rc) {
+    mock_form_free(&rc->form);
     free(rc->uri);
     free(rc->body);
     free(rc);
@@ -441,6 +446,13 @@ static enum MHD_Result answer(taskip_mock *m, struct MHD_Connection *c,
   req.body_len = rc->len;
   req.body_too_large = rc->too_large;
   req.connection_id = connection_id(c);
+  if (rc->is_form) {
+    mock_form_end(&rc->form);
+    req.form = 1;
+    req.form_broken = rc->form.broken;
+    req.parts = rc->form.parts;
+    req.nparts = rc->form.n;
+  }
   mock_lua_handle(m->lua, &req, &resp);
   kv_free(&headers);
   kv_free(&args);
@@ -478,10 +490,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     return MHD_NO;
   if (!rc->started) {
     rc->started = 1;
+    rc->is_form = mock_form_start(&rc->form, c);
     return MHD_YES;
   }
   if (*upload_data_size > 0) {
     append_body(rc, upload_data, *upload_data_size);
+    if (rc->is_form)
+      mock_form_feed(&rc->form, upload_data, *upload_data_size);
     *upload_data_size = 0;
     return MHD_YES;
   }

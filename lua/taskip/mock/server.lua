@@ -20,7 +20,6 @@
 local contacts = require "taskip.mock.contacts"
 local faults = require "taskip.mock.faults"
 local json = require "taskip.mock.json"
-local multipart = require "taskip.mock.multipart"
 local native = require "taskip.mock.native"
 local ratelimit = require "taskip.mock.ratelimit"
 local reply = require "taskip.mock.reply"
@@ -118,7 +117,9 @@ local function route(req, rel)
     if req.body_too_large then
       return reply.error(413, "The request body is too large."), r
     end
-    if req.form then
+    if req.form and req.form.broken then
+      return reply.error(400, "The request body is not a valid multipart form."), r
+    elseif req.form then
       body = req.form.fields
     elseif req.body:find("%S") then
       local err
@@ -298,16 +299,26 @@ local function recorded_headers(headers)
   return out
 end
 
--- A multipart body as req.form {fields, files, parts}; the record
--- keeps each part's name, file name, type and size (not its bytes).
+-- A multipart body, as C read it (req.form.parts, by libmicrohttpd's
+-- post processor), also as fields (name -> value, the last of a
+-- repeated name) and files; the record keeps each part's name, file
+-- name, type and size (not its bytes). A broken form is a 400.
 local function read_form(req, entry)
-  local ctype = req.headers["content-type"] or ""
-  if not ctype:find("^multipart/form%-data") then return end
-  local fields, files, parts = multipart.parse(ctype, req.body)
-  if fields then
-    req.form = {fields = fields, files = files, parts = parts}
-    entry.parts = json.array(parts)
+  local form = req.form
+  if not form then return end
+  local fields, files, parts = {}, {}, {}
+  for i, p in ipairs(form.parts) do
+    parts[i] = {name = p.name, filename = p.filename,
+      content_type = p.content_type, size = p.size}
+    if p.filename then
+      files[#files + 1] = {name = p.name, filename = p.filename, size = p.size,
+        content_type = p.content_type or "application/octet-stream"}
+    else
+      fields[p.name] = p.value
+    end
   end
+  form.fields, form.files = fields, files
+  entry.parts = json.array(parts)
 end
 
 -- Entry point from C: req {method, path, raw_query, query, headers,

@@ -28,7 +28,7 @@ for i = 2, #arg do
   local src = f:read("a")
   f:close()
   local fn = assert(load(src, "@" .. rel, "t"))
-  local code = string.dump(fn)
+  local code = string.dump(fn, true)   -- stripped, as the host's own cache
   local bytes = {}
   for j = 1, #code do
     bytes[#bytes + 1] = tostring(code:byte(j))

@@ -380,6 +380,8 @@ int hostcore_open(lua_State *L) {
   static const luaL_Reg functions[] = {
     {"new", core_new}, {"escape", core_escape}, {"now", core_now},
     {"integers", taskip_integers},
+    /* the default progress of long paginations (taskip.paginate) */
+    {"default_progress", host_progress_lua},
     {NULL, NULL}
   };
   taskip_create_meta(L, CLIENT_MT, client_meta, client_methods);
@@ -411,12 +413,4 @@ void hostcore_install(lua_State *L, int env, int client) {
   lua_pushcfunction(L, host_parallel);
   lua_setfield(L, client, "parallel");
   host_fns_install(L, env);
-  /* the default progress of long paginations, when the facade asks */
-  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-  lua_getfield(L, -1, "taskip.paginate");
-  if (lua_istable(L, -1)) {
-    lua_pushcfunction(L, host_progress_lua);
-    lua_setfield(L, -2, "default_progress");
-  }
-  lua_pop(L, 2);
 }

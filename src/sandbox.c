@@ -884,7 +884,9 @@ static sb_chunk *compile_module(lua_State *L, const char *name) {
   if (luaL_loadfilex(L, path, "t") != LUA_OK)
     lua_error(L);
   c = calloc(1, sizeof(*c));
-  if (c == NULL || lua_dump(L, dump_writer, c, 0) != 0) {
+  /* stripped: every state holds these prototypes, and the facade's
+  ** errors name the script's line, not the facade's */
+  if (c == NULL || lua_dump(L, dump_writer, c, 1) != 0) {
     sb_chunks_free(c);
     luaL_error(L, "not enough memory to keep module %s", name);
   }
@@ -926,6 +928,23 @@ static int cached_searcher(lua_State *L) {
   return 2;
 }
 
+/* Compiles module `name` into the cache, unless it is there already,
+** without running it: modules the facade requires on first use (the
+** endpoint table) are read from disk while the host sets up its first
+** script, not later inside a script's limits. */
+static void precompile(lua_State *L, sb_chunk **cache, const char *name) {
+  sb_chunk *c;
+  for (c = *cache; c != NULL; c = c->next)
+    if (strcmp(c->name, name) == 0)
+      return;
+  c = compile_module(L, name);
+  if (c == NULL)
+    return;
+  lua_pop(L, 1);
+  c->next = *cache;
+  *cache = c;
+}
+
 /* Puts cached_searcher first in package.searchers. */
 static void use_cache(lua_State *L, sb_chunk **cache) {
   lua_getglobal(L, "table");
@@ -957,6 +976,7 @@ static int setup_main(lua_State *L) {
   static const char *const helpers[] = {
     "payload", "message", "items", "pagination", "null", "version", NULL
   };
+  static const char *const unloaded[] = {"io", "os", "debug", NULL};
   const sb_config *cfg = lua_touserdata(L, 1);
   const char *const *k;
   int facade, client, env;
@@ -982,8 +1002,10 @@ static int setup_main(lua_State *L) {
 #else
   lua_pop(L, 1);
 #endif
-  if (cfg->chunks != NULL)
+  if (cfg->chunks != NULL) {
     use_cache(L, cfg->chunks);
+    precompile(L, cfg->chunks, "taskip.endpoints");
+  }
   require_to_top(L, "cjson");
   host_json_guard(L);
   lua_getfield(L, -2, "loaded");
@@ -1031,6 +1053,13 @@ static int setup_main(lua_State *L) {
     lua_pushnil(L);
     lua_setglobal(L, *k);
   }
+  /* what the modules captured stays; the library tables can go */
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  for (k = unloaded; *k != NULL; k++) {
+    lua_pushnil(L);
+    lua_setfield(L, -2, *k);
+  }
+  lua_pop(L, 1);
   return 0;
 }
 

@@ -12,8 +12,8 @@
 
 local core = require "taskip.core"
 
-local type, error, format, setmetatable, getmetatable, tostring =
-  type, error, string.format, setmetatable, getmetatable, tostring
+local type, error, format, setmetatable, getmetatable, tostring, next =
+  type, error, string.format, setmetatable, getmetatable, tostring, next
 -- Captured here, and only outside the sandbox: the host's core says so.
 local open = not core.sandboxed and io and io.open or nil
 
@@ -75,6 +75,17 @@ end
 --- true when v is a file value.
 function M.is(v)
   return type(v) == "table" and getmetatable(v) == File
+end
+
+--- true when the table t holds a file value anywhere (a form then).
+function M.within(t, depth)
+  depth = depth or 0
+  if M.is(t) then return true end
+  if type(t) ~= "table" or depth > 8 then return false end
+  for _, v in next, t do
+    if type(v) == "table" and M.within(v, depth + 1) then return true end
+  end
+  return false
 end
 
 return M

@@ -13,8 +13,8 @@ local file = require "taskip.file"
 local json = require "taskip.json"
 local query = require "taskip.query"
 
-local type, pairs, ipairs, next, sort, tostring, error, format =
-  type, pairs, ipairs, next, table.sort, tostring, error, string.format
+local type, pairs, ipairs, sort, tostring, error, format =
+  type, pairs, ipairs, table.sort, tostring, error, string.format
 local is_file, number = file.is, query.number
 
 local M = {}
@@ -89,17 +89,6 @@ function M.parts(body)
     error("taskip: body: a form needs at least one field", 0)
   end
   return parts
-end
-
---- true when the table t holds a taskip.file anywhere (a form then).
-function M.has_file(t, depth)
-  depth = depth or 0
-  if is_file(t) then return true end
-  if type(t) ~= "table" or depth > 8 then return false end
-  for _, v in next, t do
-    if type(v) == "table" and M.has_file(v, depth + 1) then return true end
-  end
-  return false
 end
 
 return M

@@ -16,7 +16,6 @@ local core = require "taskip.core"
 local json = require "taskip.json"
 local errors = require "taskip.errors"
 local file = require "taskip.file"
-local form = require "taskip.form"
 local query = require "taskip.query"
 local read = require "taskip.read"
 local resources = require "taskip.resources"
@@ -167,8 +166,9 @@ local function call(self, fname, method, path, opts, up)
   if type(path) ~= "string" then argerror(fname, "path", "string", path, level + 1) end
   local q, body = opts.query, opts.body
   if q ~= nil and type(q) ~= "table" then argerror(fname, "query", "table", q, level + 1) end
-  if type(body) == "table" and (opts.multipart or form.has_file(body)) then
-    local ok, parts = pcall(form.parts, body)
+  if type(body) == "table" and (opts.multipart or file.within(body)) then
+    -- taskip.form loads on the first upload: most scripts never make one
+    local ok, parts = pcall(require("taskip.form").parts, body)
     if not ok then error(parts, level) end
     body = parts                        -- the core sends multipart/form-data
   elseif body ~= nil and type(body) ~= "string" then

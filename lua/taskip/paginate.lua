@@ -3,6 +3,7 @@
 -- meta.total_pages, or nothing at all (then a short or empty page is
 -- the last). The client's rate-limit policy applies to every page.
 
+local core = require "taskip.core"
 local read = require "taskip.read"
 
 local type, pairs = type, pairs
@@ -12,8 +13,9 @@ local M = {}
 local DEFAULT_LIMIT = 100      -- the documented maximum: fewest requests
 
 -- Called with each page's progress when a walk gives no `progress` of
--- its own; taskip-run sets it to draw a progress line on a terminal.
-M.default_progress = nil
+-- its own: the script host's core draws a progress line on a terminal
+-- (taskip-run); elsewhere there is none.
+M.default_progress = core.default_progress
 
 local function copy(t)
   local c = {}

@@ -12,12 +12,10 @@
 -- ('/', '\', '.', '..') or a missing one raises, naming it.
 
 local core = require "taskip.core"
-local endpoints = require "taskip.endpoints"
-local paginate = require "taskip.paginate"
 local query = require "taskip.query"
 
-local type, error, format, concat, setmetatable, rawset, ipairs =
-  type, error, string.format, table.concat, setmetatable, rawset, ipairs
+local type, error, format, concat, setmetatable, rawset, ipairs, require =
+  type, error, string.format, table.concat, setmetatable, rawset, ipairs, require
 local escape, number = core.escape, query.number
 -- table.unpack is 5.2+, unpack 5.1 and LuaJIT.
 local unpack = table.unpack or unpack  -- luacheck: ignore 113 143
@@ -134,11 +132,13 @@ local function walkers(e, list, nargs)
       error(format("taskip: %s:%s: bad query (table expected, got %s)",
         e[2], e[3], type(params)), 2)
     end
-    return paginate.each(fetcher(self, args), params, style, args[nargs + 2])
+    return require("taskip.paginate").each(fetcher(self, args), params, style,
+      args[nargs + 2])
   end
   local function all(self, ...)
     local args = { ... }
-    return paginate.all(fetcher(self, args), args[nargs + 1], style, args[nargs + 2])
+    return require("taskip.paginate").all(fetcher(self, args), args[nargs + 1], style,
+      args[nargs + 2])
   end
   return each, all
 end
@@ -179,10 +179,14 @@ function Resource.__tostring(r)
   return "taskip.resource " .. r._space.name
 end
 
---- Attaches the generated resources to the Client class. send is the
---- client's request function: send(client, fname, method, path, opts, up).
-function M.install(Client, request)
-  send = request
+-- The endpoint table, loaded and sorted into spaces on first use: a
+-- script that never names a resource (taskip-run hosts thousands of
+-- scripts) does not hold its 207 rows.
+local endpoints
+
+local function load_endpoints()
+  if endpoints then return endpoints end
+  endpoints = require "taskip.endpoints"
   for _, e in ipairs(endpoints) do
     local s = space(e[2])
     if not e.alias then
@@ -193,10 +197,20 @@ function M.install(Client, request)
       end
     end
   end
+  return endpoints
+end
+
+--- Attaches the generated resources to the Client class. send is the
+--- client's request function: send(client, fname, method, path, opts, up).
+function M.install(Client, request)
+  send = request
   local index = Client.__index
   Client.__index = function(c, k)
     local v = index[k]
     if v ~= nil then return v end
+    -- the client's own fields (_core, _debug, ...) are never resources
+    if type(k) ~= "string" or k:sub(1, 1) == "_" then return nil end
+    load_endpoints()
     local s = spaces[k]
     if s and not k:find(".", 1, true) then
       local inst = setmetatable({ _client = c, _space = s }, Resource)
@@ -210,7 +224,7 @@ end
 --- The table for tools and docs: one entry per row.
 function M.list()
   local out = {}
-  for _, e in ipairs(endpoints) do
+  for _, e in ipairs(load_endpoints()) do
     local _, names = parse(e[5])
     local required = {}
     for i, f in ipairs(e.required or {}) do required[i] = f end

@@ -246,6 +246,7 @@ local function leads()
     local first, last, email = person(i)
     local l = add("lead", {first_name = first, last_name = last,
       email = email:gsub("@", ".lead@"), value = 100 * i,
+      company_id = i <= 5 and i or nil,
       status_id = 1, source_id = 3,
       lead_interaction_date = string.format("2024-04-%02d", i),
       description = "A fictional lead."})

@@ -80,7 +80,7 @@ function M.reset()
       position = "Fictional Contact",
       phone_code = "+1", phone_number = string.format("555010%02d", i),
       company_id = i <= 5 and i or nil, -- the five seeded companies
-      address = string.format("%d Nowhere Lane", i), city = "Sampleton",
+      address = string.format("%d Nowhere Lane", i),
     }, stamp)
     next_id = i + 1
   end

@@ -104,7 +104,7 @@ end
 local function tickets()
   for i = 1, 5 do
     local t = add("ticket", {subject = "Pretend problem #" .. i,
-      priority = i % 5, status = i % 4,
+      priority = i % 5, status = i % 4, user_id = i,
       description = "A fictional ticket for the emulator."})
     add("ticket.reply", {description = "A made-up reply."}, t)
     if i == 1 then

@@ -402,12 +402,24 @@ O["project.task"] = function(r)
     .. "description due_date order container_id created_at updated_at")
   out.documents = A(store.list("project.task.document", r))
   out.comments = A(store.list("project.task.comment", r))
+  for i, x in ipairs(out.comments) do
+    out.comments[i] = O["project.task.comment"](x)
+  end
   out.files = A(store.list("project.task.file", r))
   out.assignees = each(r.assignees, users("id name"))
   out.labels = each(r.labels, attribute)
   out.created_by = user(r.created_by, "id name")
   return out
 end
+
+-- No example objects: as stored, with the author from the store.
+local function authored(r)
+  local out = copy(r)
+  out.user = user(r.user, "id name")
+  return out
+end
+O["project.task.comment"] = authored
+O["project.discussion"] = authored
 
 -- The task list's items are containers holding their tasks (PRJ).
 function V.container(rec)

@@ -137,21 +137,12 @@ D["project.task"] = {
 }
 D["project.task.document"] = {document_id = null, name = null,
                               created_at = "@now"}
-D["project.task.comment"] = {
-  description = "", user = function()
-    return {id = 1, name = "Demo Owner"}
-  end,
-  created_at = "@now",
-}
+D["project.task.comment"] = {description = "", user = OWNER,
+                             created_at = "@now"}
 D["project.task.file"] = {file_id = null, name = null, url = null,
                           created_at = "@now"}
-D["project.discussion"] = {
-  msg = "", attachment = list,
-  user = function()
-    return {id = 1, name = "Demo Owner"}
-  end,
-  created_at = "@now",
-}
+D["project.discussion"] = {msg = "", attachment = list, user = OWNER,
+                           created_at = "@now"}
 D["project.attribute"] = {title = "", color = "#6c757d", type = "tag",
                           status = 1, created_at = "@now"}
 

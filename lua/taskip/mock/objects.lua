@@ -241,11 +241,9 @@ local function quotation_items(items)
   return A(out)
 end
 
-local function tax(x)
-  if type(x) == "table" then
-    return pick(x, "id name rate amount")
-  end
-  local t = label(TAXES, x)
+-- Update sends tax ids (of the fictional TAXES).
+local function tax(id)
+  local t = label(TAXES, id)
   return t ~= null and {id = t.id, name = t.name, rate = t.rate,
     amount = 0} or null
 end
@@ -268,7 +266,7 @@ function O.invoice(r)
   out.folder = folder(r.folder_id, "id name")
   out.company = contact_company(r.contact_id)
   out.contacts = contact_ref(r.contact_id, CONTACTS)
-  out.tax = each(r.tax, function(x) return tax(x) end)
+  out.tax = each(r.tax, tax)
   out.currentNote = {id = r.id, note = r.note or null,
     term = r.terms or null}
   out.items = invoice_items(r.items)

@@ -289,6 +289,15 @@ describe("the field check", function()
       problems_of(c, "company", true))
     c.image = { id = 1, url = "u" }
     assert.same({ "company.image.thumbnail is missing" }, problems_of(c, "company"))
+    local tm = { id = 1, first_name = "a", last_name = "b", full_name = "a b",
+      position = NULL, email = "e", uuid = "u", role = "admin", created_at = "x",
+      image = NULL, invitation = { id = 1, status = "pending", sent_at = "x",
+        accepted_at = NULL },
+      teams = { { id = 1, name = "t", description = "d" }, { id = 2, name = "t" } } }
+    assert.same({ "team_member.teams[2].description is missing" },
+      problems_of(tm, "team_member"))
+    tm.teams = { id = 1, name = "t", description = "d" }
+    assert.same({ "team_member.teams is not an array" }, problems_of(tm, "team_member"))
   end)
 end)
 

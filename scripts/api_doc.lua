@@ -72,6 +72,9 @@ say "Arguments: the path's placeholders in order, then the query table (GET) or"
 say "the body (a table sent as JSON) and an optional query. Every method returns"
 say "`value, meta` or `nil, err` like `c:request` (see README.md)."
 say ""
+say "The objects the emulator answers with, and the decisions taken where the docs"
+say "contradict themselves: [emulator-shapes.md](emulator-shapes.md)."
+say ""
 for _, g in ipairs(GROUPS) do
   say("## ", g)
   say ""

@@ -51,7 +51,8 @@ return {
                          uuid = "book"},
 
   ["inbox.conversation"] = {label = "Conversation", uuid = "conv"},
-  ["inbox.reply"] = {label = "Reply", parent = "inbox.conversation"},
+  ["inbox.reply"] = {label = "Reply", parent = "inbox.conversation",
+                     uuid = "rep"},
   ["inbox.tag"] = {label = "Tag"},
 
   lead = {label = "Lead"},

@@ -1,8 +1,11 @@
 -- Contacts: an in-memory store seeded with fictional people, and the
 -- /contact routes with the response shapes of API.md section 3.2.
--- The list answers in Laravel resource style (links + meta).
+-- The list answers in Laravel resource style (links + meta). Contacts
+-- are shown as taskip.mock.objects.contact says (company from the
+-- generic store's companies).
 
 local json = require "taskip.mock.json"
+local objects = require "taskip.mock.objects"
 local pagination = require "taskip.mock.pagination"
 local reply = require "taskip.mock.reply"
 
@@ -44,13 +47,13 @@ end
 
 local function new_contact(id, f, stamp)
   local c = {
-    id = id, user_id = 1, company = null, company_id = null,
+    id = id, user_id = 1, company_id = null,
     first_name = "", last_name = null, full_name = "", email = "",
     position = null, phone_code = null, phone_number = null,
     country_id = null, country = null, state_id = null, state = null,
     city_id = null, city = null, address = null, zip_code = null,
     timezone = "UTC", details = null, reference = null,
-    reference_name = null, access_portal = 0, billings = null,
+    reference_name = null, access_portal = 0,
     languages = {{id = 1, code = "en", name = "English",
                   is_default = true}},
     image = null, custom_fields = {},
@@ -76,6 +79,8 @@ function M.reset()
         or (name[1] .. "." .. name[2]):lower() .. "@example.com",
       position = "Fictional Contact",
       phone_code = "+1", phone_number = string.format("555010%02d", i),
+      company_id = i <= 5 and i or nil, -- the five seeded companies
+      address = string.format("%d Nowhere Lane", i),
     }, stamp)
     next_id = i + 1
   end
@@ -106,6 +111,20 @@ local function path_id(s)
     return math.tointeger(tonumber(s))
   end
   return nil
+end
+
+-- The stored contact with id (an integer or decimal string), or nil.
+function M.find(id)
+  return (find(json.integer(id) or path_id(type(id) == "string" and id
+    or nil)))
+end
+
+local function shown(list)
+  local out = {}
+  for i, c in ipairs(list) do
+    out[i] = objects.contact(c)
+  end
+  return json.array(out)
 end
 
 -- Validate body for create (all required) or update; returns errors
@@ -200,6 +219,7 @@ local function list(ctx)
 
   local data, links, meta = pagination.laravel(matched, page, per_page,
     ctx.url .. "/contact")
+  data = shown(data)
   meta.search = search or null
   return reply.json(200, {
     message = "All contacts fetched successfully",
@@ -223,7 +243,7 @@ local function create(ctx)
   return reply.json(201, {
     success = true,
     message = "Contact created successfully",
-    data = c,
+    data = objects.contact(c),
   })
 end
 
@@ -236,7 +256,7 @@ local function show(ctx)
   if not c then
     return not_found()
   end
-  return reply.json(200, {success = true, data = c})
+  return reply.json(200, {success = true, data = objects.contact(c)})
 end
 
 local function update(ctx)

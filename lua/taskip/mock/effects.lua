@@ -1,14 +1,15 @@
--- The few behaviours a shape cannot say as data, by name: `views`
--- shape a record for display (computed fields, renamed keys), `effects`
+-- The few behaviours a shape cannot say as data, by name: `effects`
 -- change related records or compute an answer. Shapes
--- (taskip.mock.shapes) refer to them by name.
+-- (taskip.mock.shapes) refer to them by name; what a record looks like
+-- in an answer is taskip.mock.objects'.
 --
--- A view is view(rec, ctx) -> table. An effect is effect(ctx, r, env)
+-- An effect is effect(ctx, r, env)
 -- -> nil or a response that replaces the shape's answer; r is the
 -- resolution {base, rec, full} of taskip.mock.handlers and env the
 -- template environment (env.record is the target or new record).
 
 local json = require "taskip.mock.json"
+local objects = require "taskip.mock.objects"
 local records = require "taskip.mock.records"
 local reply = require "taskip.mock.reply"
 local seed = require "taskip.mock.seed"
@@ -17,16 +18,8 @@ local store = require "taskip.mock.store"
 local null = json.null
 local A = json.array
 
-local M = {views = {}, effects = {}}
-local views, effects = M.views, M.effects
-
-local function copy(rec)
-  local out = {}
-  for k, v in pairs(rec) do
-    out[k] = v
-  end
-  return out
-end
+local M = {effects = {}}
+local effects = M.effects
 
 -- The nearest record of kind at or above rec.
 local function up(rec, kind)
@@ -40,122 +33,6 @@ local function invalid(ctx, field, rest)
   return reply.validation({[field] = {reply.field_message(field, rest)}},
     ctx.row[1])
 end
-
--- {==================================================================
--- Views
--- ===================================================================
-
-local function task_stats(project)
-  local total, done = 0, 0
-  for _, t in ipairs(store.list("project.task", project)) do
-    total = total + 1
-    if t.is_completed == 1 or t.is_completed == true then
-      done = done + 1
-    end
-  end
-  return {total_tasks = total, completed_tasks = done,
-    completion_percentage = total > 0 and (done * 100) // total or 0}
-end
-
-function views.project(rec)
-  local out = copy(rec)
-  for k, v in pairs(task_stats(rec)) do
-    out[k] = v
-  end
-  return out
-end
-
--- A task with its documents, comments and files (child records).
-function views.task(rec)
-  local out = copy(rec)
-  out.documents = A(store.list("project.task.document", rec))
-  out.comments = A(store.list("project.task.comment", rec))
-  out.files = A(store.list("project.task.file", rec))
-  return out
-end
-
--- The task list's items are containers holding their tasks (PRJ).
-function views.container(rec)
-  local items, done = {}, 0
-  for _, t in ipairs(store.list("project.task", store.parent(rec))) do
-    if t.container_id == rec.id then
-      items[#items + 1] = views.task(t)
-      if t.is_completed == 1 or t.is_completed == true then
-        done = done + 1
-      end
-    end
-  end
-  table.sort(items, function(a, b)
-    if a.order == b.order or type(a.order) ~= type(b.order) then
-      return a.id < b.id
-    end
-    return a.order < b.order
-  end)
-  return {
-    id = "container-" .. rec.id, container_id = rec.id,
-    title = rec.name, name = rec.name, color = rec.color,
-    order = rec.order,
-    stats = {total_tasks = #items, completed_tasks = done},
-    items = A(items),
-  }
-end
-
-local function deals_in(stage)
-  local out = {}
-  for _, d in ipairs(store.list("pipeline.deal", store.parent(stage))) do
-    if d.deal_stage_id == stage.id then
-      out[#out + 1] = d
-    end
-  end
-  return out
-end
-
--- Stage list items: {id, title, order, color, created_at, deals[],
--- deals_count}.
-function views.stage(rec)
-  local out = copy(rec)
-  out.deals = A(deals_in(rec))
-  out.deals_count = #out.deals
-  return out
-end
-
--- GET stage/{id} uses other keys than the list (SP): name, position.
-function views.stage_detail(rec)
-  return {id = rec.id, name = rec.title, position = rec.order,
-    color = rec.color, created_at = rec.created_at,
-    deals_count = #deals_in(rec)}
-end
-
--- GET /sales-pipeline/{id}: the bare pipeline with its stages.
-function views.pipeline(rec)
-  local out = copy(rec)
-  local stages = {}
-  for i, s in ipairs(store.list("pipeline.stage", rec)) do
-    stages[i] = views.stage(s)
-  end
-  out.stages = A(stages)
-  return out
-end
-
--- The pipeline list shows uuid but no id (SP, API.md section 6).
-function views.pipeline_item(rec)
-  local out = copy(rec)
-  out.id = nil
-  return out
-end
-
--- Meeting details add the booking form and page customisation.
-function views.meeting(rec)
-  local out = copy(rec)
-  out.form = {fields = A({
-    {label = "Name", type = "text", required = true},
-    {label = "Email", type = "email", required = true},
-  })}
-  out.customise = {}
-  return out
-end
-
--- }==================================================================
 
 -- {==================================================================
 -- Effects
@@ -297,7 +174,7 @@ function effects.reorder(ctx, r)
 end
 
 function effects.task_stats(_, _, env)
-  env.stats = task_stats(up(env.record, "project"))
+  env.stats = objects.task_stats(up(env.record, "project"))
 end
 
 -- shape.items = {field, from, kind, name}: add (or with remove=true
@@ -445,8 +322,7 @@ function effects.set_categories(ctx)
   for _, id in ipairs(ctx.body.project_ids) do
     local p = store.find("project", id)
     if p then
-      p.categories = A({{id = cat.id, title = cat.title,
-                         color = cat.color}})
+      p.category = A({cat.id})
     end
   end
 end
@@ -472,7 +348,7 @@ function effects.all_tasks(ctx, _, env)
       ok = not (t.is_completed == 1 or t.is_completed == true)
     end
     if ok then
-      out[#out + 1] = t
+      out[#out + 1] = objects.show(t)
     end
   end
   env.rows = A(out)

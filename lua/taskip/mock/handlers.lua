@@ -17,7 +17,9 @@
 -- Shape keys (all optional except op and body):
 --   op        one of the handlers below
 --   body      response template (taskip.mock.template) over env
---             {record, rows, links, meta, body, query, parent, now, ...}
+--             {record, rows, links, meta, body, query, parent, now, ...};
+--             record and rows are the objects shown (taskip.mock.objects),
+--             stored the target record as stored
 --   status    HTTP status (default 200)
 --   base      collection the placeholders resolve against
 --   coll      collection listed/created in (default base)
@@ -33,8 +35,8 @@
 --   search    record fields the `search` argument matches
 --   filters   argument -> record field, matched for equality
 --   pluck     list the elements of this list field of each record
---   view      name of a view (taskip.mock.effects.views) applied to
---             each record shown
+--   view      name of a variant object (taskip.mock.objects) shown for
+--             each record instead of its collection's object
 --   set       fields written by an action: array items copy the body
 --             field of that name, keyed items are templates
 --   effect    name of a side effect (taskip.mock.effects.effects),
@@ -55,6 +57,7 @@
 local collections = require "taskip.mock.collections"
 local effects = require "taskip.mock.effects"
 local json = require "taskip.mock.json"
+local objects = require "taskip.mock.objects"
 local pagination = require "taskip.mock.pagination"
 local pdf = require "taskip.mock.pdf"
 local records = require "taskip.mock.records"
@@ -198,11 +201,7 @@ local function env_of(ctx, r)
 end
 
 local function view(ctx, rec)
-  local name = ctx.shape.view
-  if not name or rec == nil then
-    return rec
-  end
-  return effects.views[name](rec, ctx)
+  return objects.show(rec, ctx.shape.view)
 end
 
 local function answer(ctx, env)
@@ -342,7 +341,7 @@ function M.get(ctx, r)
     return err or not_found(r.base)
   end
   local env = env_of(ctx, r)
-  env.record = view(ctx, target)
+  env.stored, env.record = target, view(ctx, target)
   return run(ctx.shape.effect, ctx, r, env) or answer(ctx, env)
 end
 
@@ -379,7 +378,7 @@ function M.create(ctx, r)
   local rec = records.add(coll, fields_of(ctx, env), parent)
   env.record = rec
   local resp = run(shape.effect, ctx, r, env)
-  env.record = view(ctx, rec)
+  env.stored, env.record = rec, view(ctx, rec)
   return resp or answer(ctx, env)
 end
 
@@ -400,7 +399,7 @@ function M.update(ctx, r)
     target.updated_at = env.now
   end
   local resp = run(ctx.shape.effect, ctx, r, env)
-  env.record = view(ctx, target)
+  env.stored, env.record = target, view(ctx, target)
   return resp or answer(ctx, env)
 end
 
@@ -440,6 +439,7 @@ function M.action(ctx, r)
     end
   end
   local resp = run(shape.effect, ctx, r, env)
+  env.stored = env.record
   env.record = view(ctx, env.record)
   return resp or answer(ctx, env)
 end

@@ -1,17 +1,20 @@
--- Record builders: the fields each collection's objects carry
--- (API.md section 12, trimmed to the useful ones), filled from a create
--- request's body or from the seed data. A builder's defaults are
+-- Record builders: the fields each collection's records keep, filled
+-- from a create request's body or from the seed data. Records keep
+-- relations as ids (company_id, assignee_id, created_by, ...);
+-- taskip.mock.objects turns a record into the object the API shows. A builder's defaults are
 -- templates (taskip.mock.template) over env {f = fields, parent =,
 -- now =}; then every field the request sent is copied over them, so a
 -- record echoes what a client wrote. Fields named in `derive` are
 -- recomputed after every write.
 
 local json = require "taskip.mock.json"
+local objects = require "taskip.mock.objects"
 local store = require "taskip.mock.store"
 local template = require "taskip.mock.template"
 
 local null = json.null
 local A = json.array
+local OWNER = objects.OWNER
 
 local M = {}
 
@@ -41,7 +44,7 @@ D.company = {
 D.team_member = {
   first_name = "", last_name = "", full_name = "", position = null,
   email = "", role = "developer", role_id = 3, team_id = null,
-  created_at = "@today_dmy", teams = list, image = null,
+  created_at = "@today_dmy", image = null,
   invitation = function(e)
     return {id = 1, status = "pending", sent_at = e.now,
             accepted_at = null}
@@ -50,11 +53,11 @@ D.team_member = {
 
 D.invoice = {
   invoice_no = "", generatedId = "@f.invoice_no", slug = null,
-  contact_id = null, project_id = null, subject = "",
+  folder_id = null, contact_id = null, project_id = null, subject = "",
   issue_date = "@today", due_date = null, currency = "USD",
   subtotal = 0, discount = 0, discount_type = "fixed", tax = list,
   total = 0, partial_paid_amount = 0, due_amount = "@f.total",
-  items = list, notes = list, terms = null, logo = null,
+  items = list, notes = list, note = null, terms = null, logo = null,
   signature = null, template = 1, payment_gateway = null,
   payment_infos = list, status = "draft", publish = false,
   deleted_at = null, activities = list,
@@ -62,6 +65,14 @@ D.invoice = {
     return {is_payment_reccuring = false, payment_recurring_type = null,
             recurring_until = null}
   end,
+  reminders = function()
+    return {enabled = false, days_before = 3, template = "default"}
+  end,
+  payable = function(e)
+    return {payable_amount = e.f.total or 0, payable_amount_type = "fixed",
+            payment_type = "full"}
+  end,
+  created_by = OWNER, updated_by = OWNER,
   created_at = "@now", updated_at = "@now",
 }
 
@@ -78,17 +89,14 @@ D.quotation = {
 
 D.ticket = {
   subject = "", priority = 1, status = 0, description = null,
-  attachment = null, assigned_to = null,
-  created_by = function()
-    return {id = 1, name = "Demo Owner", email = "owner@example.com"}
-  end,
-  user = null, createAt = "just now", date = "@today_dmy_dash",
+  attachment = null, assigned_to = null, created_by = OWNER,
+  user_id = null, createAt = "just now", date = "@today_dmy_dash",
   time = "@time12",
 }
 D["ticket.reply"] = {
   description = "", status = null, attachment = null,
-  user = function()
-    return {id = 1, name = "Demo Owner", email = "owner@example.com"}
+  user_id = function(e)
+    return e.f.reply_by_user_id or OWNER
   end,
   createAt = "just now", date = "@today_dmy_dash", time = "@time12",
 }
@@ -101,12 +109,7 @@ D["ticket.attachment"] = {
 D.document = {
   name = "", description = null, folder_id = null,
   visibility = 0, tags = list, is_public = false, publish = false,
-  access = "Owner", permissions = list, teams = list,
-  created_by = function()
-    return {id = 1, name = "Demo Owner", image = null, type = "user",
-            email = "owner@example.com", contact_id = null}
-  end,
-  created_at = "@now",
+  access = "Owner", created_by = OWNER, created_at = "@now",
 }
 D["document.folder"] = {name = "", parent_id = null, created_at = "@now"}
 
@@ -114,13 +117,8 @@ D.project = {
   title = "", description = null, priority = 3, privacy = 0,
   status = "planning", started_at = null, ended_at = null,
   client = list, client_id = null, project_manager = list,
-  assignees = list, tags = list, categories = list,
-  complete_status_id = null, total_tasks = 0, completed_tasks = 0,
-  completion_percentage = 0,
-  created_by = function()
-    return {id = 1, name = "Demo Owner", email = "owner@example.com"}
-  end,
-  created_at = "@now", updated_at = "@now",
+  assignee = list, tags = list, category = list,
+  complete_status_id = null, created_by = OWNER, created_at = "@now", updated_at = "@now",
 }
 D["project.activity"] = {
   description = "", type = "project", causer = "Demo Owner",
@@ -134,29 +132,17 @@ D["project.task"] = {
   title = "", project_uuid = parent_uuid, priority = "medium",
   is_completed = 0, description = null, due_date = null, order = 1,
   container_id = null, documents = list, assignees = list,
-  labels = list, files = list, comments = list,
-  created_by = function()
-    return {id = 1, name = "Demo Owner"}
-  end,
+  labels = list, files = list, comments = list, created_by = OWNER,
   created_at = "@now", updated_at = "@now",
 }
 D["project.task.document"] = {document_id = null, name = null,
                               created_at = "@now"}
-D["project.task.comment"] = {
-  description = "", user = function()
-    return {id = 1, name = "Demo Owner"}
-  end,
-  created_at = "@now",
-}
+D["project.task.comment"] = {description = "", user = OWNER,
+                             created_at = "@now"}
 D["project.task.file"] = {file_id = null, name = null, url = null,
                           created_at = "@now"}
-D["project.discussion"] = {
-  msg = "", attachment = list,
-  user = function()
-    return {id = 1, name = "Demo Owner"}
-  end,
-  created_at = "@now",
-}
+D["project.discussion"] = {msg = "", attachment = list, user = OWNER,
+                           created_at = "@now"}
 D["project.attribute"] = {title = "", color = "#6c757d", type = "tag",
                           status = 1, created_at = "@now"}
 
@@ -173,8 +159,9 @@ D["pipeline.deal"] = {
 D["pipeline.deal.task"] = {
   title = "", deal_id = "@parent.id", type = 0, due_date = null,
   due_time = null, priority = 0, description = null,
-  is_completed = false, assignee_id = null, reminder = null,
-  ["repeat"] = null, order = 1, created_at = "@now",
+  is_completed = false, assignee_id = null, assigned_by = OWNER,
+  reminder = null, reminder_date = null, reminder_time = null,
+  ["repeat"] = null, repeat_until = null, order = 1, created_at = "@now",
 }
 D["pipeline.deal.file"] = {file_id = null, deal_id = "@parent.id",
                            name = null, created_at = "@now"}
@@ -186,10 +173,7 @@ D["pipeline.deal.meeting"] = {
   created_at = "@now",
 }
 D["pipeline.deal.note"] = {
-  description = "", deal_id = "@parent.id",
-  createdBy = function()
-    return {id = 1, name = "Demo Owner"}
-  end,
+  description = "", deal_id = "@parent.id", created_by = OWNER,
   createdAt = "just now",
 }
 D["pipeline.deal.activity"] = {
@@ -200,7 +184,7 @@ D["pipeline.attribute"] = {title = "", color = "#6c757d", type = "tag",
                            status = 1}
 
 D.meeting = {
-  user_id = 1, host = "Demo Owner", created_by = 1, title = "",
+  user_id = OWNER, created_by = OWNER, title = "",
   description = null, duration = 30, method = "google_meet",
   phone_option = null, phone = null, location = null, status = 1,
   slug = null, applicable_from = null, applicable_to = null,
@@ -216,10 +200,6 @@ D["meeting.booking"] = {
   browser = null, os = null, device = null, meeting_link = null,
   meeting_provider = "google_meet", is_over = false,
   status = "confirmed", created_at = "@now",
-  meeting = function(e)
-    return e.parent and {id = e.parent.id, uuid = e.parent.uuid,
-                         title = e.parent.title} or null
-  end,
 }
 
 D["inbox.conversation"] = {
@@ -232,17 +212,13 @@ D["inbox.conversation"] = {
 D["inbox.reply"] = {
   message = "", body_html = "@f.message", delivered = true,
   error_message = null, attachments = list, reply_all = false,
-  internal_note = null, created_at = "@now",
-  reply_by = function()
-    return {id = 1, name = "Demo Owner"}
-  end,
+  internal_note = null, created_at = "@now", reply_by = OWNER,
 }
 D["inbox.tag"] = {name = "", label = "@f.name", color = "#6c757d"}
 
 D.lead = {
   first_name = "", last_name = null, full_name = "", email = null,
-  phone_number = null, website = null, company_id = null,
-  company = null, value = 0, currency = "USD",
+  phone_number = null, website = null, company_id = null, value = 0, currency = "USD",
   lead_interaction_date = "@today", assigned_to = list,
   country_id = null, country = null, state_id = null, state = null,
   city_id = null, city = null, address = null, zip_code = null,
@@ -257,7 +233,24 @@ D["lead.attribute"] = {title = "", name = "@f.title", type = "status",
 
 -- Fields recomputed after each write.
 local DERIVE = {
-  team_member = function(r) r.full_name = full_name(r) end,
+  team_member = function(r)
+    r.full_name = full_name(r)
+    r.role = objects.ROLES[math.tointeger(r.role_id) or 0] or r.role
+  end,
+  -- Create sends items as a JSON string, update as an array; update
+  -- names the contact `contacts` (API.md 13.10).
+  invoice = function(r)
+    if type(r.items) == "string" then
+      r.items = json.decode(r.items) or r.items
+    end
+    if type(r.contacts) == "number" then
+      r.contact_id, r.contacts = r.contacts, nil
+    end
+  end,
+  project = function(r)
+    local first = type(r.client) == "table" and r.client[1]
+    r.client_id = type(first) == "table" and first.id or first or null
+  end,
   lead = function(r) r.full_name = full_name(r) end,
 }
 

@@ -77,7 +77,7 @@ local function crm()
     local first, last, email = person(i)
     add("team_member", {first_name = first, last_name = last,
       email = email:gsub("@", ".team@"), role_id = 3,
-      position = "Fictional Staff"})
+      team_id = (i - 1) % 3 + 1, position = "Fictional Staff"})
   end
   for i = 1, 6 do
     add("invoice", {invoice_no = string.format("INV-2024-%03d", i),
@@ -89,7 +89,7 @@ local function crm()
       due_date = string.format("2024-03-%02d", i),
       items = {{id = 1, name = "Imaginary work", qty = 1,
                 rate = 10000 * i, label = "hours"}},
-      created_at = day(i)})
+      folder_id = 1, created_at = day(i)})
   end
   for i = 1, 5 do
     add("quotation", {estimate_no = string.format("QUO-2024-%03d", i),
@@ -97,14 +97,14 @@ local function crm()
       total = 5000 * i, sub_total = 5000 * i,
       items = {{id = 1, title = "Sample item", description = "Made up",
                 quantity = 1, price = 5000 * i}},
-      created_at = day(i)})
+      folder_id = 2, created_at = day(i)})
   end
 end
 
 local function tickets()
   for i = 1, 5 do
     local t = add("ticket", {subject = "Pretend problem #" .. i,
-      priority = i % 5, status = i % 4,
+      priority = i % 5, status = i % 4, user_id = i,
       description = "A fictional ticket for the emulator."})
     add("ticket.reply", {description = "A made-up reply."}, t)
     if i == 1 then
@@ -122,7 +122,7 @@ local function documents()
   end
   for i = 1, 5 do
     add("document", {name = "Sample Document " .. i, visibility = i % 3,
-      created_at = day(i)})
+      folder_id = i % 2 + 1, created_at = day(i)})
   end
 end
 
@@ -219,7 +219,7 @@ local function meetings()
       add("meeting.booking", {first_name = first, last_name = last,
         email = email, date = string.format("2024-03-%02d", k),
         time_slot_start = "10:00", time_slot_end = "10:30",
-        booking_data = {{label = "Topic", value = "Pretend chat"}},
+        booking_data = {Topic = "Pretend chat"},
         created_at = day(k)}, m)
     end
     m.booking_count = #store.list("meeting.booking", m)
@@ -246,6 +246,7 @@ local function leads()
     local first, last, email = person(i)
     local l = add("lead", {first_name = first, last_name = last,
       email = email:gsub("@", ".lead@"), value = 100 * i,
+      company_id = i <= 5 and i or nil,
       status_id = 1, source_id = 3,
       lead_interaction_date = string.format("2024-04-%02d", i),
       description = "A fictional lead."})

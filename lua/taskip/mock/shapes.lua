@@ -10,7 +10,10 @@
 -- documented pattern with a message of our own. The HTTP status equals
 -- a numeric `status` in the body; otherwise 200, except where the docs
 -- state another (company bulk delete 202, invoice status update 201).
--- Contacts are answered by taskip.mock.contacts, not from here.
+-- Contacts are answered by taskip.mock.contacts, not from here. The
+-- records inside the bodies ("@record", "@rows") are the objects of
+-- taskip.mock.objects; `view` names a variant where an endpoint
+-- documents another object than its collection's.
 
 local json = require "taskip.mock.json"
 
@@ -133,6 +136,7 @@ S["invoice:send_to_client"] = {op = "action",
   body = msg("Invoice Sent Successfully")}
 
 S["quotation:list"] = {op = "list", page = "laravel", meta_search = true,
+  view = "quotation_item",
   search = {"quotation_no", "subject"},
   filters = {status = "status", client_id = "contact_id"},
   body = LIST}
@@ -158,9 +162,9 @@ S["quotation:publish"] = {op = "action",
          public_url = public_url("quotation")},
   body = ok("Quotation published successfully", {id = "@record.id",
     quotation_number = "@record.quotation_no",
-    is_published = "@record.is_published",
-    published_at = "@record.published_at",
-    public_url = "@record.public_url"})}
+    is_published = "@stored.is_published",
+    published_at = "@stored.published_at",
+    public_url = "@stored.public_url"})}
 S["quotation:download"] = {op = "pdf", filename = "@record.quotation_no",
   lines = {"Quotation", "@record.quotation_no", "@record.subject"}}
 S["quotation:send"] = {op = "action", set = {status = "sent"},
@@ -246,8 +250,9 @@ S["document:list"] = {op = "list", search = {"name"},
 S["document:create"] = {op = "create",
   body = {status = 200, msg = "Document Created Successfully",
           document = "@record"}}
-S["document:get"] = {op = "get", body = {success = true, data = "@record"}}
-S["document:update"] = {op = "update",
+S["document:get"] = {op = "get", view = "document_details",
+  body = {success = true, data = "@record"}}
+S["document:update"] = {op = "update", view = "document_details",
   body = ok("Document updated successfully")}
 S["document:delete"] = {op = "delete",
   body = msg("Document deleted successfully", {status = 200})}
@@ -265,15 +270,15 @@ S["document.folder:create"] = {op = "create",
 -- Project
 -- ===================================================================
 
-S["project:list"] = {op = "list", page = "laravel", view = "project",
+S["project:list"] = {op = "list", page = "laravel",
   search = {"title", "description"},
   filters = {status = "status", client_id = "client_id"}, body = LIST}
 S["project:create"] = {op = "create", effect = "project_created",
-  view = "project", body = msg("Project Created Successfully",
+  body = msg("Project Created Successfully",
     {data = "@record"})}
-S["project:get"] = {op = "get", view = "project",
+S["project:get"] = {op = "get", view = "project_details",
   body = {data = "@record", status = 200}}
-S["project:update"] = {op = "update", view = "project",
+S["project:update"] = {op = "update",
   body = msg("Project Updated", {status = 200, data = "@record"})}
 S["project:delete"] = {op = "delete",
   body = msg("Project Deleted", {status = 200})}
@@ -288,8 +293,8 @@ S["project:change_priority"] = {op = "action", set = {"priority"},
 S["project:change_status"] = {op = "action", set = {"status"},
   body = A({"Project Status Updated"})}
 S["project:change_category"] = {op = "action",
-  set = {categories = function(e)
-    return A({{id = e.body.category_id}})
+  set = {category = function(e)
+    return A({e.body.category_id})
   end},
   body = A({"Project Category Updated"})}
 S["project:files"] = {op = "list", coll = "project.task.file",
@@ -300,12 +305,12 @@ S["project:files"] = {op = "list", coll = "project.task.file",
 S["project.task:list"] = {op = "list", coll = "project.container",
   view = "container", page = "laravel", body = LIST}
 S["project.task:create"] = {op = "create", before = "container_check",
-  view = "task", body = msg("Task Created", {task = "@record",
+  body = msg("Task Created", {task = "@record",
     status = 200})}
-S["project.task:get"] = {op = "get", view = "task",
+S["project.task:get"] = {op = "get",
   body = {data = "@record", status = 200}}
 S["project.task:update"] = {op = "update", before = "container_check",
-  view = "task", body = msg("Task Update", {task = "@record",
+  body = msg("Task Update", {task = "@record",
     status = 200})}
 S["project.task:delete"] = {op = "delete",
   body = msg("Task Deleted", {status = 200})}
@@ -414,10 +419,10 @@ S["pipeline:list"] = {op = "list", view = "pipeline_item",
   body = {data = "@rows", msg = "Sales Pipeline retrieved successfully.",
           status = 200}}
 S["pipeline:create"] = {op = "create", effect = "pipeline_created",
-  status = 201, view = "pipeline",
+  status = 201,
   body = msg("Sales Pipeline created successfully", {data = "@record",
     status = 201})}
-S["pipeline:get"] = {op = "get", view = "pipeline", body = "@record"}
+S["pipeline:get"] = {op = "get", body = "@record"}
 S["pipeline:update"] = {op = "update",
   body = msg("Sales Pipeline updated successfully", {status = 200})}
 S["pipeline:delete"] = {op = "delete",
@@ -463,11 +468,11 @@ S["pipeline.deal:add_activity"] = {op = "create",
   coll = "pipeline.deal.activity",
   body = msg("Activity added successfully", {data = "@record"})}
 
-S["pipeline.stage:list"] = {op = "list", view = "stage",
+S["pipeline.stage:list"] = {op = "list",
   body = {data = "@rows", status = 200}}
-S["pipeline.stage:create"] = {op = "create", view = "stage",
+S["pipeline.stage:create"] = {op = "create",
   body = msg("Stage created successfully", {data = "@record"})}
-S["pipeline.stage:get"] = {op = "get", view = "stage_detail",
+S["pipeline.stage:get"] = {op = "get", view = "stage_details",
   body = "@record"}
 S["pipeline.stage:update"] = {op = "update",
   body = msg("Stage updated successfully")}
@@ -558,13 +563,14 @@ S["pipeline.attribute:bulk_actions"] = {op = "bulk", ids = {"ids"},
 
 S["meeting:list"] = {op = "list", page = "laravel", search = {"title"},
   body = LIST}
-S["meeting:get"] = {op = "get", view = "meeting", body = "@record"}
+S["meeting:get"] = {op = "get", view = "meeting_details",
+  body = "@record"}
 S["meeting.booking:list"] = {op = "list", page = "laravel", per_page = 15,
   meta_search = true, search = {"first_name", "last_name", "email"},
   filters = {status = "status"}, body = LIST}
 S["meeting.booking:get"] = {op = "get",
   body = {data = "@record", availibility = "@parent.availability",
-          booking_data = "@record.booking_data"}}
+          booking_data = "@stored.booking_data"}}
 S["meeting.booking:create"] = {op = "create", effect = "booking_created",
   body = {success_msg = "Meeting booked successfully", data = "@record"}}
 

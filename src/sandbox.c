@@ -1,8 +1,9 @@
 /*
 ** sandbox.c — the sandboxed lua_State of one script (see sandbox.h).
 **
-** Building a state: lua_newstate with a counting allocator; the full
-** standard library is opened only to load the Lua facade (lua/taskip/)
+** Building a state: lua_newstate with a counting allocator; the
+** standard library (without io and debug) is opened only to load the
+** Lua facade (lua/taskip/, as stripped bytecode from the host's cache)
 ** and lua-cjson, whose modules capture what they use as upvalues at load
 ** time; the string library (shared through the string metatable) loses
 ** dump and gets guarded pattern functions; setmetatable refuses __gc
@@ -884,9 +885,11 @@ static sb_chunk *compile_module(lua_State *L, const char *name) {
   if (luaL_loadfilex(L, path, "t") != LUA_OK)
     lua_error(L);
   c = calloc(1, sizeof(*c));
-  /* stripped: every state holds these prototypes, and the facade's
-  ** errors name the script's line, not the facade's */
-  if (c == NULL || lua_dump(L, dump_writer, c, 1) != 0) {
+  /* stripped, as every state holds these prototypes and the facade's
+  ** errors name the script's line; but not table.sort's, whose errors
+  ** (comparing the script's values) must read as Lua's own */
+  if (c == NULL || lua_dump(L, dump_writer, c,
+                            strcmp(name, "taskip.slicesort") != 0) != 0) {
     sb_chunks_free(c);
     luaL_error(L, "not enough memory to keep module %s", name);
   }
@@ -929,9 +932,9 @@ static int cached_searcher(lua_State *L) {
 }
 
 /* Compiles module `name` into the cache, unless it is there already,
-** without running it: modules the facade requires on first use (the
-** endpoint table) are read from disk while the host sets up its first
-** script, not later inside a script's limits. */
+** without running it: modules the facade requires on first use are
+** read from disk while the host sets up its first script, not later
+** inside a sealed script state (which has no package.path to read). */
 static void precompile(lua_State *L, sb_chunk **cache, const char *name) {
   sb_chunk *c;
   for (c = *cache; c != NULL; c = c->next)
@@ -961,10 +964,41 @@ static void use_cache(lua_State *L, sb_chunk **cache) {
 
 /* }------------------------------------------------ */
 
+/* The facade's require once the state is sealed: the taskip modules
+** it loads on first use (taskip.form, taskip.paginate, the endpoint
+** table) and nothing else. Only the real globals hold it, which no
+** script sees. Upvalue: the real require. */
+static int facade_require(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  if (strncmp(name, "taskip.", 7) != 0)
+    return luaL_error(L, "module '%s' is not available here", name);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
 static void require_to_top(lua_State *L, const char *name) {
   lua_getglobal(L, "require");
   lua_pushstring(L, name);
   lua_call(L, 1, 1);
+}
+
+/* The standard libraries the facade and the script's environment use:
+** not io or debug (the facade reads neither inside the host). */
+static void open_libs(lua_State *L) {
+  static const luaL_Reg libs[] = {
+    {LUA_GNAME, luaopen_base}, {LUA_LOADLIBNAME, luaopen_package},
+    {LUA_COLIBNAME, luaopen_coroutine}, {LUA_TABLIBNAME, luaopen_table},
+    {LUA_OSLIBNAME, luaopen_os}, {LUA_STRLIBNAME, luaopen_string},
+    {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8},
+    {NULL, NULL}
+  };
+  const luaL_Reg *lib;
+  for (lib = libs; lib->func != NULL; lib++) {
+    luaL_requiref(L, lib->name, lib->func, 1);
+    lua_pop(L, 1);
+  }
 }
 
 /* Protected: everything that turns a fresh state into a sealed one. */
@@ -976,11 +1010,15 @@ static int setup_main(lua_State *L) {
   static const char *const helpers[] = {
     "payload", "message", "items", "pagination", "null", "version", NULL
   };
-  static const char *const unloaded[] = {"io", "os", "debug", NULL};
+  static const char *const unloaded[] = {"os", NULL};
+  /* what the facade requires on first use, once the state is sealed */
+  static const char *const on_first_use[] = {
+    "taskip.endpoints", "taskip.paginate", "taskip.form", NULL
+  };
   const sb_config *cfg = lua_touserdata(L, 1);
   const char *const *k;
   int facade, client, env;
-  luaL_openlibs(L);
+  open_libs(L);
   guard_strings(L);
   lua_pushcfunction(L, base_setmetatable);
   lua_setglobal(L, "setmetatable");
@@ -1004,7 +1042,8 @@ static int setup_main(lua_State *L) {
 #endif
   if (cfg->chunks != NULL) {
     use_cache(L, cfg->chunks);
-    precompile(L, cfg->chunks, "taskip.endpoints");
+    for (k = on_first_use; *k != NULL; k++)
+      precompile(L, cfg->chunks, *k);
   }
   require_to_top(L, "cjson");
   host_json_guard(L);
@@ -1049,10 +1088,13 @@ static int setup_main(lua_State *L) {
   lua_pushvalue(L, env);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &ENV_KEY);
 
+  lua_getglobal(L, "require");
   for (k = strip; *k != NULL; k++) {
     lua_pushnil(L);
     lua_setglobal(L, *k);
   }
+  lua_pushcclosure(L, facade_require, 1);
+  lua_setglobal(L, "require");
   /* what the modules captured stays; the library tables can go */
   lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   for (k = unloaded; *k != NULL; k++) {

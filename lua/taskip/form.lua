@@ -78,16 +78,14 @@ function add(parts, t, prefix, depth)
   end
 end
 
---- The body's parts: { {name=, data=, filename=, content_type=}, ... }.
+--- The body's parts: { {name=, data=, filename=, content_type=}, ... }
+--- (none for an empty body).
 function M.parts(body)
   if is_file(body) then
     error("taskip: body: a file goes under a field name, e.g. { file = f }", 0)
   end
   local parts = {}
   add(parts, body, nil, 0)
-  if parts[1] == nil then
-    error("taskip: body: a form needs at least one field", 0)
-  end
   return parts
 end
 

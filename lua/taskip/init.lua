@@ -22,7 +22,10 @@ local resources = require "taskip.resources"
 
 local type, pairs, error, pcall, setmetatable, tostring, getenv, format, rawget =
   type, pairs, error, pcall, setmetatable, tostring, os.getenv, string.format, rawget
-local stderr = io.stderr
+-- kept: inside taskip-run's sandbox the global is gone once set up, and
+-- some modules load on first use
+local require = require
+local stderr = io and io.stderr     -- none inside the script host
 
 local DEFAULT_BASE_URL = "https://public-api.taskip.net/api/public-v1"
 local RAW_LIMIT = 2048         -- bytes of a non-JSON body kept in err.raw
@@ -166,11 +169,15 @@ local function call(self, fname, method, path, opts, up)
   if type(path) ~= "string" then argerror(fname, "path", "string", path, level + 1) end
   local q, body = opts.query, opts.body
   if q ~= nil and type(q) ~= "table" then argerror(fname, "query", "table", q, level + 1) end
-  if type(body) == "table" and (opts.multipart or file.within(body)) then
+  local form = type(body) == "table" and (opts.multipart or file.within(body))
+  if form then
     -- taskip.form loads on the first upload: most scripts never make one
     local ok, parts = pcall(require("taskip.form").parts, body)
     if not ok then error(parts, level) end
-    body = parts                        -- the core sends multipart/form-data
+    form = #parts > 0 and parts         -- an empty form goes as {}
+  end
+  if form then
+    body = form                         -- the core sends multipart/form-data
   elseif body ~= nil and type(body) ~= "string" then
     local text, why = json.encode(body)
     if not text then

@@ -132,7 +132,8 @@ static int request_k(lua_State *L, int status, lua_KContext ctx) {
 }
 
 /*
-** client:request(method, path [, query [, body]]) -> result table.
+** client:request(method, path [, query [, body [, limit_name,
+** limit_count, limit_window]]]) -> result table.
 ** Yields to the host until the call is done. A path that could leave
 ** the pinned origin raises, as in the blocking binding.
 */
@@ -142,13 +143,13 @@ static int client_request(lua_State *L) {
   host_call *box;
   char msg[512];
   taskip_check_request(L, &req);
-  lua_settop(L, 5);
-  box = lua_newuserdatauv(L, sizeof(*box), 0);          /* index 6 */
+  lua_settop(L, 8);                   /* req's strings stay referenced */
+  box = lua_newuserdatauv(L, sizeof(*box), 0);          /* index 9 */
   memset(box, 0, sizeof(*box));
   luaL_setmetatable(L, CALL_MT);
   switch (host_request_begin(c->script, &req, box, msg, sizeof(msg))) {
   case HOST_BEGIN_SEND:
-    return sb_host_yield(L, SB_OP_REQUEST, box, 0, 6, request_k);
+    return sb_host_yield(L, SB_OP_REQUEST, box, 0, 9, request_k);
   case HOST_BEGIN_DENIED:
     push_synthetic(L, 0, "denied", 0, msg, "");
     return 1;

@@ -118,4 +118,8 @@ void taskip_check_request(lua_State *L, taskip_request *req) {
   req->path = text_arg(L, 3, "path", NULL);
   req->query = text_arg(L, 4, "query", NULL);
   req->body = luaL_optlstring(L, 5, NULL, &req->body_len);
+  /* the endpoint's own limit: name, count, window (the core checks) */
+  req->limit_name = text_arg(L, 6, "limit_name", NULL);
+  req->limit_count = req->limit_name ? (long)luaL_checkinteger(L, 7) : 0;
+  req->limit_window = req->limit_name ? luaL_checknumber(L, 8) : 0;
 }

@@ -42,8 +42,9 @@ void taskip_create_meta(lua_State *L, const char *name,
 ** walked in place) made a Lua integer. See lintegers.c. */
 int taskip_integers(lua_State *L);
 
-/* Reads the arguments (method, path [, query [, body]]) at 2..5 of
-** client:request and client:call; the strings stay on the stack. A NUL
+/* Reads the arguments (method, path [, query [, body [, limit_name,
+** limit_count, limit_window]]]) at 2..8 of client:request and
+** client:call; the strings stay on the stack. A NUL
 ** byte in method, path or query raises, naming it; the core checks
 ** the rest (taskip_call_new). */
 void taskip_check_request(lua_State *L, taskip_request *req);

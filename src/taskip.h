@@ -150,6 +150,14 @@ typedef struct taskip_request {
   const char *query;        /* already encoded, without '?'; or NULL */
   const char *body;         /* JSON text or NULL */
   size_t body_len;
+  /* A limit of the endpoint's own beside the key's budget (the
+  ** endpoint table's `limit` option): limit_count requests per
+  ** limit_window seconds (at most 3600), counted in a bucket named
+  ** limit_name ([A-Za-z0-9_.:-], at most 31 bytes) that requests
+  ** naming the same limit share. NULL: none. */
+  const char *limit_name;
+  long limit_count;
+  double limit_window;
 } taskip_request;
 
 typedef struct taskip_call taskip_call;

@@ -171,6 +171,33 @@ end
   end)
 end)
 
+describe("a limit of the endpoint's own over OpenResty (transport ngx)", function()
+  local nginx = require "support.nginx"
+  local m, srv
+  setup(function()
+    m = env.mock { window = WINDOW }
+    srv = nginx.start {
+      trusted = m.cafile,
+      env = { TASKIP_SECRET_KEY = env.KEY, TASKIP_BASE_URL = nginx.by_name(m) },
+      server = [[
+        location /run/ { content_by_lua_block { require("support.ngx_app").run() } }]],
+    }
+  end)
+  teardown(function()
+    if srv then srv:stop() end
+    m:stop()
+  end)
+
+  it("policy error: the 11th fails with rate_limited and is never sent", function()
+    local r = srv:run("quotation_sends", "window=" .. WINDOW)
+    for i = 1, 10 do assert.equal("ok", r.kinds[i], "send " .. i) end
+    assert.equal("rate_limited", r.kinds[11])
+    assert.equal(0, r.statuses[11])
+    assert.equal(10, env.count(m, ROUTE))
+    assert.is_nil(statuses(m)[429])
+  end)
+end)
+
 describe("the lead list with item = 0", function()
   local m
   setup(function() m = env.mock() end)

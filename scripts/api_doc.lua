@@ -38,6 +38,12 @@ local function notes(e, aliases)
   end
   if e.pdf then n[#n + 1] = "returns PDF bytes; `meta.content_type`, `meta.filename`" end
   if e.multipart then n[#n + 1] = "multipart: put `taskip.file{...}` values in the body" end
+  if e.limit then
+    local l = e.limit
+    local per = ({ [60] = "minute", [3600] = "hour" })[l[2]] or l[2] .. " s"
+    n[#n + 1] = string.format("limited to %d per %s, paced by the client (`limits[\"%s\"]`)",
+      l[1], per, l[3])
+  end
   if #e.required > 0 then
     n[#n + 1] = "required: " .. table.concat(e.required, ", ")
   end

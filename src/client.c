@@ -61,6 +61,8 @@ struct taskip_call {
   taskip_part *parts;           /* or a multipart body: one allocation */
   size_t part_count;
   int idempotent;
+  char limit_name[TASKIP_RATE_NAME_MAX];
+  taskip_endpoint_limit limit;  /* name "": none */
   call_state state;
   double start, retry_at;
   int retries;
@@ -324,6 +326,16 @@ taskip_call *taskip_call_new(taskip_client *c, const taskip_request *req,
     return NULL;
   }
   call->client = c;
+  if (req->limit_name != NULL) {
+    call->limit.name = req->limit_name;
+    call->limit.count = req->limit_count;
+    call->limit.window = req->limit_window;
+    if (taskip_endpoint_limit_check(&call->limit, err, errlen) != 0)
+      goto fail;
+    snprintf(call->limit_name, sizeof(call->limit_name), "%s",
+             req->limit_name);
+  }
+  call->limit.name = call->limit_name;
   memcpy(call->method, method, sizeof(method));
   call->idempotent = taskip_method_idempotent(method);
   call->url = taskip_origin_url(&c->origin, req->path, req->query, err,
@@ -388,6 +400,11 @@ const taskip_result *taskip_call_result(const taskip_call *call) {
 
 const char *taskip_call_method(const taskip_call *call) {
   return call->method;
+}
+
+/* The call's endpoint limit, or NULL. */
+static const taskip_endpoint_limit *limit_of(const taskip_call *call) {
+  return call->limit_name[0] != '\0' ? &call->limit : NULL;
 }
 
 static void fail_with(taskip_call *call, taskip_kind kind, double retry,
@@ -455,14 +472,14 @@ static size_t call_apply(void *ctx, const char *old, size_t oldlen,
       !taskip_ratelimit_sane(&rl, now))      /* start afresh */
     taskip_ratelimit_init(&rl, c->cfg.hour_limit, c->cfg.minute_limit);
   if (call->kind == OP_RESERVE) {
-    call->granted = taskip_ratelimit_wait(&rl, now) <= 0;
+    call->granted = taskip_ratelimit_wait_for(&rl, now, limit_of(call)) <= 0;
     if (call->granted)
-      taskip_ratelimit_take(&rl, now, &call->ticket);
+      taskip_ratelimit_take_for(&rl, now, limit_of(call), &call->ticket);
   } else {
     if (call->release)
-      taskip_ratelimit_release(&rl, now, &call->ticket);
+      taskip_ratelimit_release_for(&rl, now, limit_of(call), &call->ticket);
     if (call->observe)
-      taskip_ratelimit_observe(&rl, now, &call->rh);
+      taskip_ratelimit_observe_for(&rl, now, limit_of(call), &call->rh);
   }
   call->seen = rl;
   if (call->kind == OP_RESERVE && !call->granted)
@@ -476,10 +493,11 @@ static void reconcile_local(taskip_call *call, taskip_ratelimit *rl,
                             double now, int fleet) {
   taskip_rate_headers h = call->rh;
   if (call->release)
-    taskip_ratelimit_release(rl, now, &call->ticket);
+    taskip_ratelimit_release_for(rl, now, limit_of(call), &call->ticket);
   if (call->observe) {
-    taskip_rate_headers_share(&h, fleet);
-    taskip_ratelimit_observe(rl, now, &h);
+    if (limit_of(call) == NULL || h.limit != call->limit.count)
+      taskip_rate_headers_share(&h, fleet);   /* budget figures */
+    taskip_ratelimit_observe_for(rl, now, limit_of(call), &h);
   }
 }
 
@@ -584,13 +602,17 @@ taskip_step taskip_call_step(taskip_call *call, double now,
     if (call->retry_at > now)
       wait = call->retry_at - now;
     rl = local_tracker(c, now);
-    rate = taskip_ratelimit_wait(rl, now);
+    rate = taskip_ratelimit_wait_for(rl, now, limit_of(call));
     if (rate > 0) {
       char msg[160];
       if (c->cfg.rate_policy == TASKIP_RATE_ERROR ||
           now + rate - call->start > c->cfg.max_wait) {
-        snprintf(msg, sizeof(msg), "rate limit reached; retry in %.0f s "
-                 "(request not sent)", rate);
+        if (rate > taskip_ratelimit_wait(rl, now))
+          snprintf(msg, sizeof(msg), "rate limit of %s reached; retry in "
+                   "%.0f s (request not sent)", call->limit_name, rate);
+        else
+          snprintf(msg, sizeof(msg), "rate limit reached; retry in %.0f s "
+                   "(request not sent)", rate);
         /* keep the last response, if any, but make the outcome clear */
         fail_with(call, TASKIP_RATE_LIMITED, rate, msg);
         return TASKIP_STEP_DONE;
@@ -603,7 +625,7 @@ taskip_step taskip_call_step(taskip_call *call, double now,
       return TASKIP_STEP_WAIT;
     }
     if (!store_up(c, now)) {
-      taskip_ratelimit_take(rl, now, &call->ticket);
+      taskip_ratelimit_take_for(rl, now, limit_of(call), &call->ticket);
       return send_attempt(call);
     }
     st = op_start(call, OP_RESERVE, now);
@@ -615,7 +637,8 @@ taskip_step taskip_call_step(taskip_call *call, double now,
       return send_attempt(call);
     /* refused: the record as it stands now decides; it says wait, or
     ** the store failed and the share decides */
-    if (st == TASKIP_STORE_DONE && taskip_ratelimit_wait(&c->rate, now) <= 0) {
+    if (st == TASKIP_STORE_DONE &&
+        taskip_ratelimit_wait_for(&c->rate, now, limit_of(call)) <= 0) {
       *wake_at = now + 0.05;        /* cannot happen; never spin */
       return TASKIP_STEP_WAIT;
     }

@@ -132,7 +132,8 @@ static int request_k(lua_State *L, int status, lua_KContext ctx) {
 }
 
 /*
-** client:request(method, path [, query [, body]]) -> result table.
+** client:request(method, path [, query [, body [, limit_name,
+** limit_count, limit_window]]]) -> result table.
 ** Yields to the host until the call is done. A path that could leave
 ** the pinned origin raises, as in the blocking binding.
 */
@@ -141,13 +142,13 @@ static int client_request(lua_State *L) {
   taskip_request req;
   host_call *box;
   char msg[512];
-  taskip_check_request(L, &req);                    /* parts at 6 */
-  box = lua_newuserdatauv(L, sizeof(*box), 0);          /* index 7 */
+  taskip_check_request(L, &req);          /* args to 8, parts at 9 */
+  box = lua_newuserdatauv(L, sizeof(*box), 0);         /* index 10 */
   memset(box, 0, sizeof(*box));
   luaL_setmetatable(L, CALL_MT);
   switch (host_request_begin(c->script, &req, box, msg, sizeof(msg))) {
   case HOST_BEGIN_SEND:
-    return sb_host_yield(L, SB_OP_REQUEST, box, 0, 7, request_k);
+    return sb_host_yield(L, SB_OP_REQUEST, box, 0, 10, request_k);
   case HOST_BEGIN_DENIED:
     push_synthetic(L, 0, "denied", 0, msg, "");
     return 1;

@@ -161,15 +161,19 @@ static void check_parts(lua_State *L, taskip_request *req) {
 void taskip_check_request(lua_State *L, taskip_request *req) {
   luaL_checkstring(L, 2);
   luaL_checkstring(L, 3);
-  lua_settop(L, 5);
+  lua_settop(L, 8);
   memset(req, 0, sizeof(*req));
   req->method = text_arg(L, 2, "method", NULL);
   req->path = text_arg(L, 3, "path", NULL);
   req->query = text_arg(L, 4, "query", NULL);
+  /* the endpoint's own limit: name, count, window (the core checks) */
+  req->limit_name = text_arg(L, 6, "limit_name", NULL);
+  req->limit_count = req->limit_name ? (long)luaL_checkinteger(L, 7) : 0;
+  req->limit_window = req->limit_name ? luaL_checknumber(L, 8) : 0;
   if (lua_type(L, 5) == LUA_TTABLE)
-    check_parts(L, req);
+    check_parts(L, req);                        /* pushes them at 9 */
   else
     req->body = luaL_optlstring(L, 5, NULL, &req->body_len);
-  if (lua_gettop(L) == 5)
+  if (lua_gettop(L) == 8)
     lua_pushnil(L);
 }

@@ -42,14 +42,14 @@ void taskip_create_meta(lua_State *L, const char *name,
 ** walked in place) made a Lua integer. See lintegers.c. */
 int taskip_integers(lua_State *L);
 
-/* Reads the arguments (method, path [, query [, body]]) at 2..5 of
-** client:request and client:call; the strings stay on the stack. body
-** is JSON text, or an array of parts ({name=, filename=,
-** content_type=, data=} each) for a multipart body. Leaves the stack
-** at 6: slot 6 holds the parts array (or nil), which req points into
-** until the call is planned. A NUL byte in method, path, query or a
-** part's header field raises, naming it; the core checks the rest
-** (taskip_call_new). */
+/* Reads the arguments (method, path [, query [, body [, limit_name,
+** limit_count, limit_window]]]) at 2..8 of client:request and
+** client:call; the strings stay on the stack. body is JSON text, or an
+** array of parts ({name=, filename=, content_type=, data=} each) for a
+** multipart body. Leaves the stack at 9: slot 9 holds the parts array
+** (or nil), which req points into until the call is planned. A NUL
+** byte in method, path, query or a part's header field raises, naming
+** it; the core checks the rest (taskip_call_new). */
 void taskip_check_request(lua_State *L, taskip_request *req);
 
 /* escape(s) -> s percent-encoded (RFC 3986 unreserved kept): the one

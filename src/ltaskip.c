@@ -222,9 +222,11 @@ static int callbox_gc(lua_State *L) {
 }
 
 /*
-** client:request(method, path [, query [, body]]) -> result table.
-** query is an encoded string without '?'; body is JSON text. A path
-** that could leave the pinned origin raises.
+** client:request(method, path [, query [, body [, limit_name,
+** limit_count, limit_window]]]) -> result table.
+** query is an encoded string without '?'; body is JSON text; the limit
+** is the endpoint's own (taskip_request). A path that could leave the
+** pinned origin raises.
 */
 static int client_request(lua_State *L) {
   lclient *lc = check_client(L);
@@ -296,8 +298,8 @@ static lcall *check_call(lua_State *L) {
   return lk;
 }
 
-/* client:call(method, path [, query [, body]]) -> call; refuses what
-** request() refuses. */
+/* client:call(method, path [, query [, body [, limit...]]]) -> call;
+** the arguments of request(); refuses what request() refuses. */
 static int client_call(lua_State *L) {
   lclient *lc = check_client(L);
   taskip_request req;

@@ -166,6 +166,14 @@ typedef struct taskip_request {
   size_t body_len;
   const taskip_part *parts; /* or a multipart body: part_count parts */
   size_t part_count;        /* (0: none; not with body) */
+  /* A limit of the endpoint's own beside the key's budget (the
+  ** endpoint table's `limit` option): limit_count requests per
+  ** limit_window seconds (at most 3600), counted in a bucket named
+  ** limit_name ([A-Za-z0-9_.:-], at most 31 bytes) that requests
+  ** naming the same limit share. NULL: none. */
+  const char *limit_name;
+  long limit_count;
+  double limit_window;
 } taskip_request;
 
 typedef struct taskip_call taskip_call;

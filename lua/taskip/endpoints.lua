@@ -23,6 +23,15 @@
 --   multipart = true the body goes as multipart/form-data (uploads:
 --                    put taskip.file values in it)
 --   required = {...} body fields the docs mark required
+--   limit = { n, seconds [, name] }   a limit of the endpoint's own
+--                    beside the key's budget (API.md section 8): n
+--                    requests per `seconds`. The client paces it like the
+--                    budget (policy wait or error) and the emulator
+--                    answers 429 past it. Rows naming the same `name`
+--                    share one count; the default name is
+--                    "resource:name". The send of a quotation: 10/minute;
+--                    file uploads: 50/hour per key, counted here per
+--                    request (one request may carry several files).
 --
 -- Naming scheme (the one place it is written down):
 --   GET collection -> list, POST collection -> create, GET item -> get,
@@ -111,7 +120,8 @@ return {
   { "quotation", "quotation", "publish", "POST", "/quotation/publish/{id}",
     required = { "publish" } },
   { "quotation", "quotation", "download", "GET", "/quotation/{id}/download", pdf = true },
-  { "quotation", "quotation", "send", "POST", "/quotation/sent/{id}" },
+  { "quotation", "quotation", "send", "POST", "/quotation/sent/{id}",
+    limit = { 10, 60 } },
   { "quotation", "quotation", "bulk_actions", "POST", "/quotation/bulk-actions",
     required = { "quotation_ids" } },
 
@@ -138,7 +148,7 @@ return {
   { "support-ticket", "ticket", "add_reply", "POST", "/ticket/{id}/add-reply",
     required = { "message" } },
   { "support-ticket", "ticket.attachment", "create", "POST", "/ticket/{id}/attachments",
-    multipart = true },
+    multipart = true, limit = { 50, 3600, "upload" } },
   { "support-ticket", "ticket.attachment", "list", "GET", "/ticket/{id}/attachments" },
   { "support-ticket", "ticket", "analytics", "GET", "/ticket/analytics" },
   { "support-ticket", "ticket", "list", "GET", "/ticket",
@@ -155,7 +165,8 @@ return {
   -- document
   { "document", "document", "list", "GET", "/document", list = "page" },
   { "document", "document", "create", "POST", "/document",
-    required = { "name", "visibility" }, multipart = true },
+    required = { "name", "visibility" }, multipart = true,
+    limit = { 50, 3600, "upload" } },
   { "document", "document", "get", "GET", "/document/{id}" },
   { "document", "document", "update", "PUT", "/document/{id}" },
   { "document", "document", "delete", "DELETE", "/document/{id}" },

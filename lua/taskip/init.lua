@@ -54,6 +54,7 @@ local OPTIONS = {
   debug = true, transport = true,
   keepalive_timeout = true, keepalive_pool = true,   -- transport "ngx" only
   rate_store = true, rate_fleet = true,
+  limits = true,                -- per-endpoint limits: { [name] = { n, seconds } | false }
 }
 
 -- The core that moves the bytes: libcurl (blocking) or nginx cosockets.
@@ -78,6 +79,32 @@ local function argerror(fname, name, want, got, level)
     name, fname, want, type(got)), level or 3)
 end
 
+-- opts.limits checked: { ["quotation:send"] = { n, seconds } | false }
+-- replaces (or, false, turns off) the endpoint table's limit of that
+-- name, for an account with other limits than the documented ones.
+local function check_limits(limits)
+  if limits == nil then return nil end
+  if type(limits) ~= "table" then argerror("taskip.new", "limits", "table", limits, 4) end
+  local out = {}
+  for name, l in pairs(limits) do
+    local bad = type(name) ~= "string" and "names are strings"
+    if not bad and l ~= false then
+      if type(l) ~= "table" then
+        bad = "a limit is { n, seconds } or false"
+      elseif type(l[1]) ~= "number" or l[1] % 1 ~= 0 or l[1] < 1 then
+        bad = "n must be a whole number, at least 1"
+      elseif type(l[2]) ~= "number" or not (l[2] > 0 and l[2] <= 3600) then
+        bad = "seconds must be more than 0 and at most 3600"
+      end
+    end
+    if bad then
+      error(format("taskip.new: option 'limits' [%s]: %s", tostring(name), bad), 3)
+    end
+    out[name] = l and { l[1], l[2] }
+  end
+  return out
+end
+
 local function env(name)
   local v = getenv(name)
   if v ~= nil and v ~= "" then return v end
@@ -97,6 +124,7 @@ function M.new(opts)
   if debug ~= nil and type(debug) ~= "boolean" and type(debug) ~= "function" then
     argerror("taskip.new", "debug", "boolean or function", debug)
   end
+  local limits = check_limits(opts.limits)
   local backend, transport = transport_of(opts)
   if transport == "ngx" and type(opts.rate_store) == "string" then
     error("taskip.new: option 'rate_store' with transport \"ngx\" is an "
@@ -105,6 +133,7 @@ function M.new(opts)
   local cfg = {}
   for k, v in pairs(opts) do cfg[k] = v end
   cfg.transport = nil
+  cfg.limits = nil
   cfg.base_url = opts.base_url or env("TASKIP_BASE_URL") or DEFAULT_BASE_URL
   -- nginx trusts what lua_ssl_trusted_certificate names, nothing else
   if transport == "curl" then cfg.cafile = opts.cafile or env("TASKIP_CAFILE") end
@@ -112,7 +141,7 @@ function M.new(opts)
   local ok, handle = pcall(backend.new, cfg)
   cfg.secret_key = nil
   if not ok then error(handle, 2) end
-  return setmetatable({ _core = handle, _debug = debug,
+  return setmetatable({ _core = handle, _debug = debug, _limits = limits,
     base_url = cfg.base_url, transport = transport }, Client)
 end
 
@@ -185,8 +214,9 @@ local function call(self, fname, method, path, opts, up)
     end
     body = text
   end
+  -- an endpoint with a limit of its own, whichever way it is called
   local ok, r = pcall(self._core.request, self._core, method, path,
-    query.encode(q), body)
+    query.encode(q), body, resources.limit_of(method, path, self._limits))
   if not ok then error(r, level) end      -- misuse: closed, bad path
   if r.trace and self._debug then emit_trace(self._debug, r.trace) end
   return finish(r, opts.raw)

@@ -9,7 +9,8 @@
 --   m:reset()            --> clears faults, stats, budget; reseeds data
 --   m:stop()             --> true; idempotent, also on __gc/__close
 --
--- Options: secret_key (required), port, limit, window, reset_format
+-- Options: secret_key (required), port, limit, window (also caps the
+-- windows of the endpoints' own limits), reset_format
 -- ("epoch" | "delta"), latency_ms, ca_out, cert_mode ("normal" |
 -- "wrong_host" | "expired" | "untrusted"), faults (table).
 

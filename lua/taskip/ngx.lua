@@ -156,13 +156,13 @@ local function drive(self, call)
   end
 end
 
---- client:request(method, path [, query [, body]]) -> result table
---- (see taskip.core). Raises on misuse, a refused path, or a phase
---- without cosockets.
-function Client:request(method, path, query, body)
+--- client:request(method, path [, query [, body [, limit_name,
+--- limit_count, limit_window]]]) -> result table (see taskip.core).
+--- Raises on misuse, a refused path, or a phase without cosockets.
+function Client:request(method, path, query, body, ...)
   local why = M.phase_error()
   if why then error(why, 2) end
-  local call = self._c:call(method, path, query, body)
+  local call = self._c:call(method, path, query, body, ...)
   local ok, r = pcall(drive, self, call)
   call:close()
   if not ok then error(r, 0) end

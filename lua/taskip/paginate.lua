@@ -33,7 +33,8 @@ Returns an iterator over the items of every page.
   fetch(params) -> body | nil, err   asks for one page
   params        the caller's query (or body) table; copied
   style         "page" (page+limit), "body" (same, in the body), or
-                "item" (the lead list: item+page)
+                "item" (the lead list: item+page; item = 0 is one
+                request for everything)
   opts          { progress = function(info), max_pages = n }
 The iterator returns each item; on a failure it returns false, err once
 and then ends.
@@ -44,6 +45,8 @@ function M.each(fetch, params, style, opts)
   local p = copy(params)
   local size = p[size_key] or DEFAULT_LIMIT
   p[size_key] = size
+  -- item = 0 asks the lead list for everything: one request, no pages
+  local whole = style == "item" and tonumber(size) == 0
   local page = p.page or 1
   local items, i, done, count, last_first = {}, 0, false, 0, nil
   local progress, max_pages = opts.progress or M.default_progress, opts.max_pages
@@ -62,7 +65,9 @@ function M.each(fetch, params, style, opts)
       return true
     end
     last_first = id
-    if pg.style == "none" then
+    if whole then
+      done = true
+    elseif pg.style == "none" then
       done = #items < size
     else
       done = (pg.page or page) >= pg.last

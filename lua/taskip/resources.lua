@@ -221,6 +221,45 @@ function M.install(Client, request)
   end
 end
 
+-- The rows with a limit of their own (option `limit`), as { method,
+-- pattern matching their paths (a same-origin URL too), name, n,
+-- seconds }; made on first use.
+local limited
+
+local function magic(s)
+  return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0"))
+end
+
+local function limits()
+  if limited then return limited end
+  limited = {}
+  for _, e in ipairs(endpoints) do
+    local l = e.limit
+    if l then
+      local pieces = parse(e[5])
+      for i, p in ipairs(pieces) do pieces[i] = p and magic(p) or "[^/?#]+" end
+      limited[#limited + 1] = { method = e[4], pattern = concat(pieces) .. "$",
+        name = l[3] or e[2] .. ":" .. e[3], n = l[1], seconds = l[2] }
+    end
+  end
+  return limited
+end
+
+--- The limit of the endpoint `method path` goes to, from the endpoint
+--- table: name, n, seconds; or nil. overrides[name] replaces it: a
+--- table { n, seconds }, or false to leave the endpoint untracked.
+function M.limit_of(method, path, overrides)
+  for _, l in ipairs(limits()) do
+    if l.method == method:upper() and path:find(l.pattern) then
+      local o = overrides and overrides[l.name]
+      if o == false then return nil end
+      if o then return l.name, o[1], o[2] end
+      return l.name, l.n, l.seconds
+    end
+  end
+  return nil
+end
+
 --- The table for tools and docs: one entry per row.
 function M.list()
   local out = {}
@@ -234,6 +273,8 @@ function M.list()
       alias = e.alias or false, tier = e.tier or "primary",
       list = e.list, pdf = e.pdf or false, required = required,
       multipart = e.multipart or false,
+      limit = e.limit and { e.limit[1], e.limit[2],
+        e.limit[3] or e[2] .. ":" .. e[3] },
     }
   end
   return out

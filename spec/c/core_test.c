@@ -114,6 +114,28 @@ static taskip_call *call_of(taskip_client *c, const char *method,
   return call;
 }
 
+/* A call to an endpoint with a limit of its own, `name`. */
+static taskip_call *limited_of(taskip_client *c, const char *name,
+                               long count, double window) {
+  char err[256] = "";
+  taskip_request req;
+  taskip_call *call;
+  if (c == NULL)
+    return NULL;
+  memset(&req, 0, sizeof(req));
+  req.method = "POST";
+  req.path = "/quotation/sent/1";
+  req.body = "{}";
+  req.body_len = 2;
+  req.limit_name = name;
+  req.limit_count = count;
+  req.limit_window = window;
+  call = taskip_call_new(c, &req, err, sizeof(err));
+  if (call == NULL)
+    note(__LINE__, "taskip_call_new(limit %s): %s", name, err);
+  return call;
+}
+
 /* A response as a transport hands it over. Headers come as a
 ** NULL-terminated list of name, value pairs, copied into writable
 ** storage (taskip_header holds char *). */
@@ -1839,6 +1861,194 @@ done:
 
 /* }======================================================= */
 
+/* {======================================================= 6. endpoint limits */
+
+/* Sends n limited calls answered 200 (no rate-limit headers) at T0+i. */
+static int spend_limited(taskip_client *c, int n, long count) {
+  int i;
+  for (i = 0; i < n; i++) {
+    taskip_call *call = limited_of(c, "quotation:send", count, 60);
+    int rc = call != NULL ? answer(call, T0 + i, 200, NULL, "{}") : -1;
+    if (rc == 0 && taskip_call_result(call)->kind != TASKIP_OK)
+      rc = -1;
+    taskip_call_free(call);
+    if (rc != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Two sends of a 2-a-minute endpoint: the third waits for the minute
+** that began with the first (plus the 1 s margin); other endpoints go. */
+static void test_endpoint_limit_waits(void) {
+  taskip_client *c = default_client();
+  taskip_call *call = NULL, *other = NULL;
+  double wake = -1;
+  CHECK(c != NULL);
+  CHECK(spend_limited(c, 2, 2) == 0);
+  call = limited_of(c, "quotation:send", 2, 60);
+  CHECK(call != NULL);
+  CHECK(taskip_call_step(call, T0 + 2, &wake) == TASKIP_STEP_WAIT);
+  CHECKF(near(wake, T0 + 61), "wake_at T0%+g", wake - T0);
+  other = call_of(c, "GET", "/contact", NULL, NULL);
+  CHECK(other != NULL);
+  CHECK(answer(other, T0 + 2, 200, NULL, "{}") == 0);
+  CHECK(taskip_call_step(call, T0 + 60.5, &wake) == TASKIP_STEP_WAIT);
+  CHECK(taskip_call_step(call, T0 + 61, &wake) == TASKIP_STEP_SEND);
+done:
+  taskip_call_free(call);
+  taskip_call_free(other);
+  taskip_client_free(c);
+}
+
+static void test_endpoint_limit_policy_error(void) {
+  taskip_config cfg;
+  taskip_client *c;
+  taskip_call *call = NULL;
+  const taskip_result *r;
+  double wake = -1;
+  cfg_default(&cfg);
+  cfg.rate_policy = TASKIP_RATE_ERROR;
+  c = client_of(&cfg);
+  CHECK(c != NULL);
+  CHECK(spend_limited(c, 10, 10) == 0);
+  call = limited_of(c, "quotation:send", 10, 60);
+  CHECK(call != NULL);
+  CHECK(taskip_call_step(call, T0 + 10, &wake) == TASKIP_STEP_DONE);
+  CHECK(taskip_call_attempt(call) == NULL);
+  r = taskip_call_result(call);
+  CHECKF(r->kind == TASKIP_RATE_LIMITED, "kind %s",
+         taskip_kind_name(r->kind));
+  CHECKF(r->attempts == 0, "attempts %d", r->attempts);
+  CHECKF(near(r->retry_after, 60 + 1 - 10), "retry_after %g",
+         r->retry_after);
+  CHECKF(strstr(r->message, "quotation:send") != NULL, "message '%s'",
+         r->message);
+done:
+  taskip_call_free(call);
+  taskip_client_free(c);
+}
+
+/* A 429 of the endpoint (its own X-RateLimit-Limit) paces the endpoint
+** and leaves the budget; a 429 naming the budget's limit spends it. */
+static void test_endpoint_limit_429(void) {
+  static const char *const own[] = {
+    "X-RateLimit-Limit", "10", "X-RateLimit-Remaining", "0",
+    "Retry-After", "30", NULL
+  };
+  static const char *const budget[] = {
+    "X-RateLimit-Limit", "1000", "X-RateLimit-Remaining", "0",
+    "Retry-After", "30", NULL
+  };
+  taskip_client *c = default_client();
+  taskip_call *call = NULL, *other = NULL;
+  double wake = -1;
+  CHECK(c != NULL);
+  call = limited_of(c, "quotation:send", 20, 60);
+  CHECK(call != NULL);
+  CHECK(answer(call, T0, 429, own, "") == 0);
+  CHECK(taskip_call_result(call)->kind == TASKIP_RATE_LIMITED);
+  CHECK(taskip_call_step(call, T0, &wake) == TASKIP_STEP_DONE);  /* POST */
+  taskip_call_free(call);
+  call = limited_of(c, "quotation:send", 20, 60);
+  CHECK(call != NULL);
+  CHECK(taskip_call_step(call, T0 + 1, &wake) == TASKIP_STEP_WAIT);
+  CHECKF(near(wake, T0 + 30), "wake_at T0%+g", wake - T0);
+  other = call_of(c, "GET", "/contact", NULL, NULL);
+  CHECK(other != NULL);
+  CHECK(answer(other, T0 + 1, 200, NULL, "{}") == 0);
+  taskip_call_free(other);
+  other = NULL;
+  /* now the budget: the next unlimited call waits too */
+  taskip_call_free(call);
+  call = limited_of(c, "upload", 50, 3600);
+  CHECK(call != NULL);
+  CHECK(answer(call, T0 + 2, 429, budget, "") == 0);
+  other = call_of(c, "GET", "/contact", NULL, NULL);
+  CHECK(other != NULL);
+  CHECK(taskip_call_step(other, T0 + 3, &wake) == TASKIP_STEP_WAIT);
+done:
+  taskip_call_free(call);
+  taskip_call_free(other);
+  taskip_client_free(c);
+}
+
+/* A bad limit is refused when the call is planned, naming the field. */
+static void test_endpoint_limit_refused(void) {
+  static const struct {
+    const char *name;
+    long count;
+    double window;
+    const char *field;
+  } bad[] = {
+    {"", 10, 60, "limit_name"},
+    {"two words", 10, 60, "limit_name"},
+    {"0123456789012345678901234567890123", 10, 60, "limit_name"},
+    {"quotation:send", 0, 60, "limit_count"},
+    {"quotation:send", 10, 0, "limit_window"},
+    {"quotation:send", 10, 3601, "limit_window"},
+  };
+  taskip_client *c = default_client();
+  taskip_call *call = NULL;
+  size_t i;
+  CHECK(c != NULL);
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    char err[256] = "";
+    taskip_request req;
+    memset(&req, 0, sizeof(req));
+    req.method = "POST";
+    req.path = "/quotation/sent/1";
+    req.limit_name = bad[i].name;
+    req.limit_count = bad[i].count;
+    req.limit_window = bad[i].window;
+    call = taskip_call_new(c, &req, err, sizeof(err));
+    CHECKF(call == NULL, "limit %zu accepted", i);
+    CHECKF(strncmp(err, bad[i].field, strlen(bad[i].field)) == 0,
+           "limit %zu: '%s'", i, err);
+  }
+done:
+  taskip_call_free(call);
+  taskip_client_free(c);
+}
+
+/* Buckets travel in the store's record; a bad bucket spoils it. */
+static void test_endpoint_limit_record(void) {
+  static const char *const bad[] = {
+    " b",
+    " b quotation:send 10 3",
+    " b two words 10 3 1700000030 60",
+    " b quotation:send 0 0 1700000030 60",
+    " x quotation:send 10 3 1700000030 60",
+    NULL
+  };
+  taskip_endpoint_limit lim = {"quotation:send", 10, 60};
+  taskip_rate_figures f;
+  taskip_ratelimit rl, back;
+  char rec[TASKIP_RATE_RECORD_MAX], text[TASKIP_RATE_RECORD_MAX + 64];
+  size_t n;
+  int i;
+  taskip_ratelimit_init(&rl, 1000, 100);
+  for (i = 0; i < 3; i++)
+    taskip_ratelimit_take_for(&rl, T0 + i, &lim, NULL);
+  n = taskip_ratelimit_encode(&rl, rec, sizeof(rec));
+  CHECK(n > 0);
+  CHECKF(strstr(rec, " b quotation:send 10 7 ") != NULL, "record '%s'", rec);
+  CHECK(taskip_ratelimit_decode(&back, rec, n) == 0);
+  CHECK(taskip_ratelimit_sane(&back, T0 + 3));
+  CHECK(taskip_ratelimit_endpoint(&back, T0 + 3, "quotation:send", &f) == 0);
+  CHECKF(f.limit == 10 && f.remaining == 7, "%ld %ld", f.limit, f.remaining);
+  CHECKF(near(f.reset_at, T0 + 60), "reset_at T0%+g", f.reset_at - T0);
+  for (i = 0; bad[i] != NULL; i++) {
+    snprintf(text, sizeof(text), "%.*s%s", (int)n, rec, bad[i]);
+    CHECKF(taskip_ratelimit_decode(&back, text, strlen(text)) != 0,
+           "accepted '%s'", text);
+  }
+done:
+  return;
+}
+
+/* }======================================================= */
+
 typedef struct test {
   const char *name;
   void (*fn)(void);
@@ -1891,6 +2101,11 @@ static const test tests[] = {
   T(store_release_unsent),
   T(store_unseen_lower_new_window),
   T(store_insane_record_ignored),
+  T(endpoint_limit_waits),
+  T(endpoint_limit_policy_error),
+  T(endpoint_limit_429),
+  T(endpoint_limit_refused),
+  T(endpoint_limit_record),
 };
 
 int main(int argc, char **argv) {

@@ -52,6 +52,21 @@ function S.get()
     started = t0, finished = t1 }
 end
 
+--- Eleven quotation sends (?window= seconds of the endpoint's limit,
+--- policy error): each one's kind ("ok") and status.
+function S.quotation_sends()
+  local c = client { rate_limit = "error",
+    limits = { ["quotation:send"] = { 10, tonumber(arg("window")) } } }
+  local kinds, statuses = {}, {}
+  for i = 1, 11 do
+    local v, meta = c.quotation:send((i - 1) % 5 + 1, {})
+    kinds[i] = v and "ok" or meta.kind
+    statuses[i] = meta.status or 0
+  end
+  c:close()
+  return { kinds = kinds, statuses = statuses }
+end
+
 --- One POST /contact: a write's retry rules.
 function S.post()
   local c = client { timeout = tonumber(arg("timeout")) }

@@ -59,6 +59,16 @@ describe("taskip.paginate", function()
     assert.same({ item = 2, page = 2 }, calls[2])
   end)
 
+  it("takes everything in one request with item = 0, whatever the answer says", function()
+    local calls = {}
+    local function fetch(p)             -- all rows, no pagination data
+      calls[#calls + 1] = p.item
+      return { data = { { id = 1 }, { id = 2 }, { id = 3 } } }
+    end
+    assert.same({ 1, 2, 3 }, ids(paginate.all(fetch, { item = 0 }, "item")))
+    assert.same({ 0 }, calls)
+  end)
+
   it("stops when a server ignores page and repeats the first one", function()
     local calls = 0
     local function fetch()

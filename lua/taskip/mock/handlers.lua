@@ -310,7 +310,7 @@ function M.list(ctx, r)
   local page, per
   if style == "item" then
     page, per = pagination.item_window(args, #rows)
-    style = "laravel"
+    style = pagination.whole(args) and "none" or "laravel"
   else
     page, per = pagination.window(args, shape.per_page)
   end

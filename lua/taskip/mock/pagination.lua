@@ -33,6 +33,12 @@ function M.window(args, default)
   return page, math.min(per, M.MAX)
 end
 
+-- Whether args ask the lead list for all rows (item = 0): Laravel's
+-- unpaginated answer, the rows without links or meta.
+function M.whole(args)
+  return int(args.item) == 0
+end
+
 -- page, per_page for the lead list: `item` per page, 0 for all rows
 -- (then per_page is the row count, at least 1).
 function M.item_window(args, total)

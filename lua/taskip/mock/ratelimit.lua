@@ -3,6 +3,9 @@
 -- The window starts at the first counted request and lasts `window`
 -- seconds; X-RateLimit-Reset is its end, as epoch seconds or, with
 -- reset_format "delta", as seconds from now.
+--
+-- M.endpoints makes the per-endpoint limits of the endpoint table (row
+-- option `limit`): one such budget per limit name.
 
 local M = {}
 local mt = {__index = M, __name = "taskip.mock.ratelimit"}
@@ -62,5 +65,43 @@ function M:headers(h)
     or at)
   return h
 end
+
+-- {==================================================================
+-- Per-endpoint limits
+-- ===================================================================
+
+local E = {}
+local emt = {__index = E, __name = "taskip.mock.endpoint_limits"}
+
+-- longest: no endpoint window outlasts the budget's (--window), so a
+-- test that shortens the budget's window shortens these too.
+function M.endpoints(longest, reset_format, clock)
+  return setmetatable({longest = longest, reset_format = reset_format,
+    clock = clock, by_name = {}}, emt)
+end
+
+-- The budget of row's own limit, made on first use; nil if it has none.
+function E:of(row)
+  local l = row.limit
+  if not l then
+    return nil
+  end
+  local name = l[3] or row[2] .. ":" .. row[3]
+  local b = self.by_name[name]
+  if not b then
+    b = M.new(l[1], math.min(l[2], self.longest), self.reset_format,
+      self.clock)
+    self.by_name[name] = b
+  end
+  return b
+end
+
+function E:reset()
+  for _, b in pairs(self.by_name) do
+    b:reset()
+  end
+end
+
+-- }==================================================================
 
 return M

@@ -5,7 +5,9 @@
 --   1. drop fault (no response), then redirect fault (302) -- before
 --      auth, so a client sees them whatever its key;
 --   2. auth: missing/wrong X-Secret-Key -> 401 (not counted);
---   3. status429 fault, then the rate budget -> 429;
+--   3. status429 fault, then the rate budget, then the endpoint's own
+--      limit (the table's `limit`) -> 429; the last answers with that
+--      limit's X-RateLimit-* and Retry-After;
 --   4. fail -> fail_status; malformed; html; huge_bytes; deep -- each
 --      replaces the routed answer;
 --   5. routing (413, 400 bad JSON, 404/405, handlers); the routes
@@ -34,6 +36,7 @@ local CONTROL = "/__mock/"
 
 local config        -- from init; holds the key, never copied elsewhere
 local limiter
+local endpoint_limits
 local routes
 
 function M.init(cfg)
@@ -45,6 +48,8 @@ function M.init(cfg)
   }
   limiter = ratelimit.new(math.tointeger(cfg.limit) or 1000,
     math.tointeger(cfg.window) or 3600, cfg.reset_format)
+  endpoint_limits = ratelimit.endpoints(math.tointeger(cfg.window) or 3600,
+    cfg.reset_format)
   routes = routing.build()
   seed.reset()
   contacts.reset()
@@ -67,6 +72,16 @@ local function too_many()
   if faults.get("retry_after") then
     r.headers["Retry-After"] = tostring(limiter:retry_after())
   end
+  return r
+end
+
+-- Past an endpoint's own limit: Laravel's throttle answer, with that
+-- limit's figures (handle leaves them as they are).
+local function too_many_for(own)
+  local r = reply.json(429, {message = "Too Many Attempts."})
+  r.headers["Retry-After"] = tostring(own:retry_after())
+  own:headers(r.headers)
+  r.own_limit = true
   return r
 end
 
@@ -174,6 +189,10 @@ local function api(req, rel, entry)
   if faults.take("status429") or not limiter:hit() then
     return too_many()
   end
+  local own = known and endpoint_limits:of(known.row)
+  if own and not own:hit() then
+    return too_many_for(own)
+  end
 
   local r
   if faults.take("fail") then
@@ -218,6 +237,7 @@ local function do_reset()
   faults.reset()
   stats.reset()
   limiter:reset()
+  endpoint_limits:reset()
   seed.reset()
   contacts.reset()
   return {ok = true}
@@ -352,7 +372,7 @@ function M.handle(req)
   end
   r.delay_ms = config.latency_ms + faults.get("slow_ms")
     + (r.stall and faults.get("stall_ms") or 0)
-  if r.action ~= "drop" then
+  if r.action ~= "drop" and not r.own_limit then
     limiter:headers(r.headers)
   end
   entry.status = r.status

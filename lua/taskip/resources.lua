@@ -223,7 +223,9 @@ end
 
 -- The rows with a limit of their own (option `limit`), as { method,
 -- pattern matching their paths (a same-origin URL too), name, n,
--- seconds }; made on first use.
+-- seconds }; made on first use. Every such row is a write, so a read
+-- never needs the endpoint table (a script making only reads does not
+-- hold it).
 local limited
 
 local function magic(s)
@@ -233,9 +235,10 @@ end
 local function limits()
   if limited then return limited end
   limited = {}
-  for _, e in ipairs(endpoints) do
+  for _, e in ipairs(load_endpoints()) do
     local l = e.limit
     if l then
+      assert(e[4] ~= "GET" and e[4] ~= "HEAD", "taskip.endpoints: a limit on a read")
       local pieces = parse(e[5])
       for i, p in ipairs(pieces) do pieces[i] = p and magic(p) or "[^/?#]+" end
       limited[#limited + 1] = { method = e[4], pattern = concat(pieces) .. "$",
@@ -249,8 +252,10 @@ end
 --- table: name, n, seconds; or nil. overrides[name] replaces it: a
 --- table { n, seconds }, or false to leave the endpoint untracked.
 function M.limit_of(method, path, overrides)
+  method = method:upper()
+  if method == "GET" or method == "HEAD" then return nil end
   for _, l in ipairs(limits()) do
-    if l.method == method:upper() and path:find(l.pattern) then
+    if l.method == method and path:find(l.pattern) then
       local o = overrides and overrides[l.name]
       if o == false then return nil end
       if o then return l.name, o[1], o[2] end

@@ -7,8 +7,9 @@
 **
 ** The host's own key is its first account; a script spawned with a key
 ** of its own gets the account of that key and base URL, shared with
-** scripts of the same key (found by the key's fingerprint, never by
-** the key), created on first use and freed with the last script.
+** scripts of the same key (found by comparing the key with the one the
+** account holds, in constant time), created on first use and freed
+** with the last script.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,6 @@
 
 #include "host_internal.h"
 #include "secret.h"
-#include "fingerprint.h"
 #include "transport.h"
 #include "ratestore_open.h"
 
@@ -67,10 +67,6 @@ host_account *host_account_new(const taskip_config *client_cfg,
     return NULL;
   }
   a->refs = 1;
-  if (taskip_fingerprint(key, keylen, a->fp) != 0) {
-    snprintf(err, errlen, "cannot fingerprint the key (libcrypto)");
-    goto fail;
-  }
   a->base_url = malloc(strlen(base) + 1);
   if (a->base_url == NULL) {
     snprintf(err, errlen, "out of memory");
@@ -105,12 +101,10 @@ fail:
 
 int host_account_is(const host_account *a, const char *key, size_t keylen,
                     const char *base_url) {
-  char fp[TASKIP_FP_HEX + 1];
-  if (taskip_fingerprint(key, keylen, fp) != 0)
-    return 0;
   if (base_url == NULL)
     base_url = TASKIP_DEFAULT_BASE_URL;
-  return strcmp(fp, a->fp) == 0 && strcmp(base_url, a->base_url) == 0;
+  return taskip_secret_is(a->masks[0], key, keylen) &&
+         strcmp(base_url, a->base_url) == 0;
 }
 
 size_t host_account_scrub(const host_account *a, char *buf, size_t len) {

@@ -120,7 +120,6 @@ typedef struct host_account {
   taskip_origin origin;
   int origin_ok;
   taskip_secret *masks[3];      /* the key, base64, percent-encoded */
-  char fp[65];                  /* the key's fingerprint: to find it */
   char *base_url;
   struct taskip_pool *pool;     /* its own connections; NULL for the
                                    host's key (the multi's own) */

@@ -948,14 +948,15 @@ static void precompile(lua_State *L, sb_chunk **cache, const char *name) {
   *cache = c;
 }
 
-/* Puts cached_searcher first in package.searchers. */
+/* Puts cached_searcher in package.searchers after the preload one
+** (taskip.core, cjson) and before the file searchers. */
 static void use_cache(lua_State *L, sb_chunk **cache) {
   lua_getglobal(L, "table");
   lua_getfield(L, -1, "insert");
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "searchers");
   lua_replace(L, -2);
-  lua_pushinteger(L, 1);
+  lua_pushinteger(L, 2);
   lua_pushlightuserdata(L, cache);
   lua_pushcclosure(L, cached_searcher, 1);
   lua_call(L, 3, 0);
@@ -1013,7 +1014,8 @@ static int setup_main(lua_State *L) {
   static const char *const unloaded[] = {"os", NULL};
   /* what the facade requires on first use, once the state is sealed */
   static const char *const on_first_use[] = {
-    "taskip.endpoints", "taskip.paginate", "taskip.form", NULL
+    "taskip.resources", "taskip.endpoints", "taskip.paginate", "taskip.form",
+    "taskip.file", NULL
   };
   const sb_config *cfg = lua_touserdata(L, 1);
   const char *const *k;

@@ -18,6 +18,17 @@ struct taskip_secret {
   char header[1];      /* "X-Secret-Key: <key>\0" */
 };
 
+int taskip_secret_is(const taskip_secret *s, const char *key,
+                     size_t len) {
+  unsigned char diff = 0;
+  size_t i;
+  if (s == NULL || len != s->keylen)
+    return 0;
+  for (i = 0; i < len; i++)
+    diff |= (unsigned char)(s->key[i] ^ key[i]);
+  return diff == 0;
+}
+
 void taskip_wipe(void *p, size_t len) {
   if (p != NULL)
     explicit_bzero(p, len);

@@ -26,6 +26,10 @@ const char *taskip_secret_header(const taskip_secret *s);
 */
 size_t taskip_secret_scrub(const taskip_secret *s, char *buf, size_t len);
 
+/* 1 when key (len bytes) is the secret's key, in time that does not
+** depend on where they differ. */
+int taskip_secret_is(const taskip_secret *s, const char *key, size_t len);
+
 /* Zeroes memory in a way the compiler may not remove. */
 void taskip_wipe(void *p, size_t len);
 

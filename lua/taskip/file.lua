@@ -6,14 +6,16 @@
 --   c.ticket.attachment:create(55, { files = { f, g }, description = "logs" })
 --
 -- A body holding a file is sent as multipart/form-data (taskip.form).
+-- Loaded on the first taskip.file{} (lua/taskip/init.lua): until then
+-- no body can hold a file.
 -- `path` reads the file when the value is made; inside taskip-run's
 -- sandbox there is no file system, so scripts upload bytes they have
 -- (`content`).
 
 local core = require "taskip.core"
 
-local type, error, format, setmetatable, getmetatable, tostring, next =
-  type, error, string.format, setmetatable, getmetatable, tostring, next
+local type, format, setmetatable, getmetatable, tostring, next =
+  type, string.format, setmetatable, getmetatable, tostring, next
 -- Captured here, and only outside the sandbox: the host's core says so.
 local open = not core.sandboxed and io and io.open or nil
 
@@ -27,48 +29,54 @@ function File.__tostring(f)
 end
 
 local function bad(field, why)
-  error(format("taskip.file: bad '%s' (%s)", field, why), 3)
+  return nil, format("taskip.file: bad '%s' (%s)", field, why)
 end
 
 local function read(path)
   if not open then
-    bad("path", "no file system here; pass the bytes as 'content'")
+    return bad("path", "no file system here; pass the bytes as 'content'")
   end
   local fh, why = open(path, "rb")
-  if not fh then bad("path", tostring(why)) end
+  if not fh then return bad("path", tostring(why)) end
   local data = fh:read("*a")          -- "*a": 5.1 and LuaJIT need the star
   fh:close()
-  if not data then bad("path", "could not read " .. path) end
+  if not data then return bad("path", "could not read " .. path) end
   return data
 end
 
---- taskip.file{ name =, content = | path =, content_type = } -> file.
---- name is the file name the server stores (for path, defaults to its
---- last component).
-function M.new(spec)
+--- make{ name =, content = | path =, content_type = } -> file, or nil
+--- and what is wrong (taskip.file raises it at its caller). name is the
+--- file name the server stores (for path, defaults to its last
+--- component).
+function M.make(spec)
   if type(spec) ~= "table" or getmetatable(spec) ~= nil then
-    error("taskip.file: bad argument #1 (a table of fields expected; call it "
-      .. "as taskip.file{...}, not with ':')", 2)
+    return nil, "taskip.file: bad argument #1 (a table of fields expected; call it "
+      .. "as taskip.file{...}, not with ':')"
   end
   local name, content, path, ctype = spec.name, spec.content, spec.path, spec.content_type
   if (content == nil) == (path == nil) then
-    bad("content", "give exactly one of 'content' and 'path'")
+    return bad("content", "give exactly one of 'content' and 'path'")
   end
   if path ~= nil and type(path) ~= "string" then
-    bad("path", "string expected, got " .. type(path))
+    return bad("path", "string expected, got " .. type(path))
   end
   if content ~= nil and type(content) ~= "string" then
-    bad("content", "string expected, got " .. type(content))
+    return bad("content", "string expected, got " .. type(content))
   end
   if name == nil and path then name = path:match("([^/\\]+)$") end
   if type(name) ~= "string" or name == "" then
-    bad("name", "a non-empty string expected, got " .. type(name))
+    return bad("name", "a non-empty string expected, got " .. type(name))
   end
-  if name:find('[%c"]') then bad("name", "no control characters or '\"'") end
+  if name:find('[%c"]') then return bad("name", "no control characters or '\"'") end
   if ctype ~= nil and (type(ctype) ~= "string" or ctype:find("[%c]") or ctype == "") then
-    bad("content_type", "a MIME type string expected")
+    return bad("content_type", "a MIME type string expected")
   end
-  return setmetatable({ name = name, content = content or read(path),
+  if not content then
+    local why
+    content, why = read(path)
+    if not content then return nil, why end
+  end
+  return setmetatable({ name = name, content = content,
     content_type = ctype or "application/octet-stream" }, File)
 end
 

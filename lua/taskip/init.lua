@@ -15,10 +15,8 @@
 local core = require "taskip.core"
 local json = require "taskip.json"
 local errors = require "taskip.errors"
-local file = require "taskip.file"
 local query = require "taskip.query"
 local read = require "taskip.read"
-local resources = require "taskip.resources"
 
 local type, pairs, error, pcall, setmetatable, tostring, getenv, format, rawget =
   type, pairs, error, pcall, setmetatable, tostring, os.getenv, string.format, rawget
@@ -35,14 +33,11 @@ local M = {
   null = json.null,             -- JSON null, as decoded
   json = json,
   errors = errors,
-  endpoints = resources.list,   -- every endpoint: name, method, path, group...
   -- tolerant reading of the API's varying bodies (see taskip.read)
   payload = read.payload,
   message = read.message,
   items = read.items,
   pagination = read.pagination,
-  -- taskip.file{ name =, content = | path =, content_type = }: an upload
-  file = file.new,
 }
 
 -- The options taskip.new takes; core.new checks their types.
@@ -56,6 +51,34 @@ local OPTIONS = {
   rate_store = true, rate_fleet = true,
   limits = true,                -- per-endpoint limits: { [name] = { n, seconds } | false }
 }
+
+-- taskip.resources (the resource methods, the endpoint table and its
+-- limits), on first use: a script that names no resource and makes no
+-- write never loads it.
+local resources
+
+local function resources_()
+  resources = resources or require "taskip.resources"
+  return resources
+end
+
+--- Every endpoint: name, method, path, group, placeholders, ...
+function M.endpoints()
+  return resources_().list()
+end
+
+-- taskip.file, once a file value was made: until then no body holds one,
+-- and a script that uploads nothing never loads it.
+local files
+
+--- taskip.file{ name =, content = | path =, content_type = } -> a file
+--- value, for a request body (see taskip.file).
+function M.file(spec)
+  files = files or require "taskip.file"
+  local f, why = files.make(spec)
+  if not f then error(why, 2) end
+  return f
+end
 
 -- The core that moves the bytes: libcurl (blocking) or nginx cosockets.
 -- Default: "ngx" inside nginx's lua module, else "curl".
@@ -71,7 +94,6 @@ local function transport_of(opts)
 end
 
 local Client = { __name = "taskip.client" }
-Client.__index = Client
 
 -- Raises at `level` (counted from argerror: 3 is its caller's caller).
 local function argerror(fname, name, want, got, level)
@@ -198,7 +220,7 @@ local function call(self, fname, method, path, opts, up)
   if type(path) ~= "string" then argerror(fname, "path", "string", path, level + 1) end
   local q, body = opts.query, opts.body
   if q ~= nil and type(q) ~= "table" then argerror(fname, "query", "table", q, level + 1) end
-  local form = type(body) == "table" and (opts.multipart or file.within(body))
+  local form = type(body) == "table" and (opts.multipart or files and files.within(body))
   if form then
     -- taskip.form loads on the first upload: most scripts never make one
     local ok, parts = pcall(require("taskip.form").parts, body)
@@ -215,8 +237,13 @@ local function call(self, fname, method, path, opts, up)
     body = text
   end
   -- an endpoint with a limit of its own, whichever way it is called
+  -- (every such endpoint is a write)
+  local upper, lname, count, window = method:upper(), nil, nil, nil
+  if upper ~= "GET" and upper ~= "HEAD" then
+    lname, count, window = resources_().limit_of(method, path, self._limits)
+  end
   local ok, r = pcall(self._core.request, self._core, method, path,
-    query.encode(q), body, resources.limit_of(method, path, self._limits))
+    query.encode(q), body, lname, count, window)
   if not ok then error(r, level) end      -- misuse: closed, bad path
   if r.trace and self._debug then emit_trace(self._debug, r.trace) end
   return finish(r, opts.raw)
@@ -248,7 +275,7 @@ end
 
 --- taskip.file{...} on a client too: inside taskip-run, `taskip` is
 --- the client.
-Client.file = file.new
+Client.file = M.file
 
 Client.post = with_body("POST")
 Client.put = with_body("PUT")
@@ -269,7 +296,12 @@ end
 Client.__close = Client.close
 
 -- c.contact, c.project.task, ...: methods generated from the endpoint table
-resources.install(Client, call)
+function Client.__index(c, k)
+  local v = Client[k]
+  -- the client's own fields (_core, _debug, ...) are never resources
+  if v ~= nil or type(k) ~= "string" or k:sub(1, 1) == "_" then return v end
+  return resources_().resource(c, k, call)
+end
 
 function Client.__tostring(c)
   return tostring(c._core)

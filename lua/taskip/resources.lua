@@ -200,32 +200,26 @@ local function load_endpoints()
   return endpoints
 end
 
---- Attaches the generated resources to the Client class. send is the
---- client's request function: send(client, fname, method, path, opts, up).
-function M.install(Client, request)
+--- c.<k>: the resource k of client c (made once, kept on c), or nil.
+--- send is the client's request function: send(client, fname, method,
+--- path, opts, up).
+function M.resource(c, k, request)
   send = request
-  local index = Client.__index
-  Client.__index = function(c, k)
-    local v = index[k]
-    if v ~= nil then return v end
-    -- the client's own fields (_core, _debug, ...) are never resources
-    if type(k) ~= "string" or k:sub(1, 1) == "_" then return nil end
-    load_endpoints()
-    local s = spaces[k]
-    if s and not k:find(".", 1, true) then
-      local inst = setmetatable({ _client = c, _space = s }, Resource)
-      rawset(c, k, inst)
-      return inst
-    end
-    return nil
+  load_endpoints()
+  local s = spaces[k]
+  if s and not k:find(".", 1, true) then
+    local inst = setmetatable({ _client = c, _space = s }, Resource)
+    rawset(c, k, inst)
+    return inst
   end
+  return nil
 end
 
 -- The rows with a limit of their own (option `limit`), as { method,
 -- pattern matching their paths (a same-origin URL too), name, n,
--- seconds }; made on first use. Every such row is a write, so a read
--- never needs the endpoint table (a script making only reads does not
--- hold it).
+-- seconds }; made on first use. Every such row is a write: the client
+-- asks only for writes, so a script making only reads does not load the
+-- endpoint table.
 local limited
 
 local function magic(s)
@@ -253,7 +247,6 @@ end
 --- table { n, seconds }, or false to leave the endpoint untracked.
 function M.limit_of(method, path, overrides)
   method = method:upper()
-  if method == "GET" or method == "HEAD" then return nil end
   for _, l in ipairs(limits()) do
     if l.method == method and path:find(l.pattern) then
       local o = overrides and overrides[l.name]

@@ -103,7 +103,7 @@ struct taskip_host {
   script *scripts;
   task *qhead, *qtail;        /* ready tasks, oldest first */
   int next_id, running;
-  int admit;                  /* transfers this step may still start */
+  int admit;                  /* new connections this step may open */
   script *current;            /* whose Lua code runs now */
 };
 
@@ -669,12 +669,22 @@ static int call_send(taskip_host *h, host_call *box) {
   return 0;
 }
 
+/* Whether a transfer of the script's account started now may open a
+** connection (a TLS handshake: a millisecond or two of CPU): only while
+** its pool has fewer than max_connections open. */
+static int may_connect(taskip_host *h, const script *s) {
+  int max = h->cfg.max_connections > 0 ? h->cfg.max_connections : 16;
+  return taskip_multi_connections(h->net, s->acct->pool) < max;
+}
+
 /* Moves the call of task t on: send it, wait, or wake the task. A call
-** not yet on the wire waits for the next step once this step has
-** started its share of transfers. */
+** not yet on the wire that might open a connection waits for the next
+** step once this step has opened its share; one that can only reuse a
+** connection (or queue for one) goes at once. */
 static void call_advance(taskip_host *h, task *t) {
   host_call *box = t->box;
-  if (t->state != T_CALL && h->admit <= 0) {
+  int connects = may_connect(h, t->s);
+  if (t->state != T_CALL && h->admit <= 0 && connects) {
     t->state = T_TIMER;
     t->wake = sb_clock();
     return;
@@ -692,7 +702,7 @@ static void call_advance(taskip_host *h, task *t) {
     case TASKIP_STEP_SEND:
       switch (call_send(h, box)) {
       case 1:
-        h->admit--;
+        h->admit -= connects;
         t->state = T_CALL;
         return;
       case -1:                /* stopped: nothing may move it on */
@@ -788,6 +798,8 @@ static void take_op(taskip_host *h, task *t) {
   script *s = t->s;
   sb_op op = s->sb->op;
   memset(&s->sb->op, 0, sizeof(s->sb->op));
+  if (op.kind != SB_OP_NONE)
+    sb_tidy(s->sb);                   /* it waits now */
   switch (op.kind) {
   case SB_OP_REQUEST:
     t->box = op.data;
@@ -1023,8 +1035,8 @@ int taskip_host_step(taskip_host *h, int timeout_ms) {
   double budget = timeout_ms > 0 ? end : start + STEP0_BUDGET;
   /* step(0): scripts get part of the budget, so I/O always gets a turn */
   double lua_until = timeout_ms > 0 ? end : start + STEP0_BUDGET * 0.6;
-  /* a new transfer may cost a TLS handshake (a millisecond or two of
-  ** CPU in one curl call): a step starts as many as its timeout allows */
+  /* a new connection costs a TLS handshake (a millisecond or two of CPU
+  ** in one curl call): a step opens as many as its timeout allows */
   h->admit = timeout_ms > 0 ? 4 + timeout_ms / 4 : STEP0_ADMIT;
   for (;;) {
     double now = sb_clock(), next, wait;

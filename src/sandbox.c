@@ -1136,6 +1136,7 @@ sandbox *sb_new(const sb_config *cfg, char *err, size_t errlen) {
     return NULL;
   }
   lua_gc(L, LUA_GCCOLLECT);
+  sb->mem_tidy = sb->mem_used;
   sb->mem_script_cap = cfg->mem_cap;
   sb->deep_mem = sb->mem_used + DEPTH_CHECK_MEM;
   sb->mem_cap = cfg->mem_cap != 0 ? sb->mem_used + cfg->mem_cap : 0;
@@ -1143,6 +1144,18 @@ sandbox *sb_new(const sb_config *cfg, char *err, size_t errlen) {
   sb->hold = cfg->hold;
   sb->hooks_on = 1;
   return sb;
+}
+
+/* Grown by half of what the last collection left, and by TIDY_MIN at
+** least: amortised like the collector's own pace, never per call. */
+#define TIDY_MIN (32u << 10)
+
+void sb_tidy(sandbox *sb) {
+  size_t grown = sb->mem_tidy / 2 > TIDY_MIN ? sb->mem_tidy / 2 : TIDY_MIN;
+  if (sb->mem_used <= sb->mem_tidy + grown)
+    return;
+  lua_gc(sb->L, LUA_GCCOLLECT);
+  sb->mem_tidy = sb->mem_used;
 }
 
 void sb_free(sandbox *sb) {

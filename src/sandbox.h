@@ -69,6 +69,7 @@ struct sandbox {
   int hopeless;                 /* refused requests bigger than the cap */
   int over_memory;
   size_t deep_mem;              /* check the call depth above this */
+  size_t mem_tidy;              /* in use after the last sb_tidy */
   /* time and instructions */
   long long instr_budget;       /* 0: none */
   long long instr_used;
@@ -221,6 +222,13 @@ double sb_clock(void);
 int sb_charge(sandbox *sb, size_t n);
 /* Gives back n bytes of an earlier charge. */
 void sb_uncharge(sandbox *sb, size_t n);
+/* Collects the script's garbage while it waits (for a call, a sleep, a
+** host function), once its heap has grown enough since the last time:
+** a waiting script allocates nothing, so the collector would otherwise
+** keep its garbage (a decoded answer or two) until it runs again, and a
+** host with thousands of waiting scripts would hold all of it. */
+void sb_tidy(sandbox *sb);
+
 /* What counts against the script's cap now: its state, above the
 ** facade's own, and its charges. */
 size_t sb_mem_in_use(const sandbox *sb);

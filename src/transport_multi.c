@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include "transport.h"
 #include "transport_curl.h"
@@ -36,6 +38,7 @@ struct taskip_transfer {
 
 struct taskip_pool {
   CURLSH *share;
+  int connections;            /* open now (sockets of its transfers) */
 };
 
 struct taskip_multi {
@@ -47,6 +50,7 @@ struct taskip_multi {
   int nfds, capfds, capready, rr;
   double timer;               /* curl's timeout, monotonic; < 0: none */
   int in_flight;
+  int connections;            /* open now, of its own cache */
   taskip_transfer *head;
 };
 
@@ -57,6 +61,25 @@ static double clock_now(void) {
 }
 
 /* {======================================================= sockets */
+
+/* Opens a transfer's socket as libcurl would, counting it for its pool:
+** a step starts new connections (TLS handshakes) sparingly, and reuse
+** is free (taskip_multi_connections). */
+static curl_socket_t on_open(void *ud, curlsocktype purpose,
+                             struct curl_sockaddr *a) {
+  int *count = ud;
+  curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+  (void)purpose;
+  if (fd != CURL_SOCKET_BAD)
+    (*count)++;
+  return fd;
+}
+
+static int on_close(void *ud, curl_socket_t fd) {
+  int *count = ud;
+  (*count)--;
+  return close(fd);
+}
 
 static int on_socket(CURL *e, curl_socket_t fd, int what, void *ud,
                      void *sp) {
@@ -210,8 +233,13 @@ taskip_transfer *taskip_multi_send_pooled(taskip_multi *m,
       t->attempt.meter = *meter;
     if (rc == CURLE_OK) {
       curl_easy_setopt(t->easy, CURLOPT_PRIVATE, (void *)t);
+      int *count = pool != NULL ? &pool->connections : &m->connections;
       curl_easy_setopt(t->easy, CURLOPT_SHARE,
                        pool != NULL ? pool->share : m->share);
+      curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETFUNCTION, on_open);
+      curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETDATA, count);
+      curl_easy_setopt(t->easy, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+      curl_easy_setopt(t->easy, CURLOPT_CLOSESOCKETDATA, count);
       if (curl_multi_add_handle(m->multi, t->easy) == CURLM_OK) {
         t->done = done;
         t->ud = ud;
@@ -334,6 +362,10 @@ void taskip_multi_run(taskip_multi *m, double wait, double budget) {
 
 int taskip_multi_in_flight(const taskip_multi *m) {
   return m->in_flight;
+}
+
+int taskip_multi_connections(const taskip_multi *m, const taskip_pool *pool) {
+  return pool != NULL ? pool->connections : m->connections;
 }
 
 void taskip_multi_free(taskip_multi *m) {

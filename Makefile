@@ -348,7 +348,7 @@ install-lua: module $(TOOLS)
 		install -D -m 644 $$f $(DESTDIR)$(LUADIR)/$${f#lua/}; done
 	install -m 755 $(CORE_MODULE) $(DESTDIR)$(LIBDIR)/taskip/
 ifeq ($(LUA),lua5.4)
-	install -m 755 $(EMULATOR_MODULE) $(DESTDIR)$(LIBDIR)/taskip/
+	install -m 755 $(EMULATOR_MODULE) $(HOST_MODULE) $(DESTDIR)$(LIBDIR)/taskip/
 endif
 
 install-bin: $(TOOLS)
@@ -412,6 +412,10 @@ rock_from_template = sed -e '/^--@/d' -e 's|@ROCKVERSION@|$(1)|' -e 's|@SOURCE_U
 # What LuaRocks runs (rockspec build/install targets): the module and
 # the tools, nothing for embedders.
 rock-build: module $(TOOLS)
+ifeq ($(LUA),lua5.4)
+rock-build: $(HOST_MODULE)
+install-lua: $(HOST_MODULE)
+endif
 
 rock: $(SRC_ROCK) $(ROCK_B)/taskip-scm-1.rockspec
 

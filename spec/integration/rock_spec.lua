@@ -19,6 +19,13 @@ local c = taskip.new { secret_key = "test-key-not-a-secret-7f3a",
 local page = assert(c.contact:get(1))
 print("from " .. package.searchpath("taskip.core", package.cpath))
 print("requests " .. #m:stats().requests, type(page))
+-- the script host for Lua applications, from the same tree
+local host = require "taskip.host"
+local h = assert(host.new { key = "test-key-not-a-secret-7f3a", base_url = m.url,
+  cafile = m.cafile })
+local id = assert(h:spawn { code = "print(#taskip.contact:list{ limit = 2 }.data)" })
+h:run()
+print("host " .. package.searchpath("taskip.host", package.cpath), h:result(id).exit_code)
 m:stop()
 ]]
 
@@ -54,7 +61,7 @@ describe("make rock", function()
     assert.equal(0, code, out)
     for _, f in ipairs { "/bin/taskip-run", "/bin/taskip-mock",
       "/share/lua/5.4/taskip/init.lua", "/lib/lua/5.4/taskip/core.so",
-      "/lib/lua/5.4/taskip/emulator.so" } do
+      "/lib/lua/5.4/taskip/emulator.so", "/lib/lua/5.4/taskip/host.so" } do
       assert.is_truthy(io.open(tree .. f), f)
     end
     env.write(dir .. "/child.lua", CHILD)
@@ -66,6 +73,7 @@ describe("make rock", function()
     assert.equal(0, code, out)
     assert.matches("from " .. tree:gsub("%p", "%%%0") .. "/lib/lua/5.4/taskip/core.so", out)
     assert.matches("requests 1\ttable", out)
+    assert.matches("host " .. tree:gsub("%p", "%%%0") .. "/lib/lua/5.4/taskip/host.so\t0", out)
 
     env.write(dir .. "/list.lua", env.read("examples/list_contacts.lua"))
     out, code = env.sh(string.format(

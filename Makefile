@@ -242,12 +242,13 @@ CURL_DEPS := $(shell ldd $(CURL_SO) 2>/dev/null | awk '{print $$1}')
 EARLY_LIBS ?= $(addprefix -l:,$(foreach l,libcrypto libc libgnutls,\
 	$(filter $(l).so.%,$(CURL_DEPS))))
 
-# lua-cjson is linked in too (sandbox_so.o, as libtaskip.so): no dlopen
-# of cjson.so at each start.
+# Lua and lua-cjson are linked in (sandbox_so.o, as libtaskip.so): no
+# liblua5.4.so to load and bind, no dlopen of cjson.so at each start.
 $(RUN_BIN): $(B)/obj/taskip_run.o $(B)/obj/run_watchdog.o \
 	$(B)/obj/builtin_chunks.o $(B)/obj/sandbox_so.o $(HOST_LIB)
-	$(CC) -o $@ $^ $(CJSON_STATIC) -Wl,--push-state,--no-as-needed \
-		$(EARLY_LIBS) -Wl,--pop-state $(HOST_LINK) -lpthread
+	$(CC) -o $@ $^ $(CJSON_STATIC) $(LUA_STATIC) -Wl,--push-state,--no-as-needed \
+		$(EARLY_LIBS) -Wl,--pop-state $(CURL_LIBS) $(URI_LIBS) $(STORE_LIBS) \
+		-lm -ldl $(LDFLAGS) -lpthread
 
 $(B)/obj/host_driver.o: spec/c/host_driver.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)

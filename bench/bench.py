@@ -51,7 +51,7 @@ PROFILES = {
         # row 3
         "many": 1000, "many_calls": 5, "many_sleep": 0.5,
         # row 4
-        "hf_runs": 30, "hf_warmup": 3,
+        "hf_runs": 30, "hf_warmup": 3, "hf_pair_runs": 10,
         # row 5
         "step_rounds": 5, "step_latency": 200,
     },
@@ -62,7 +62,7 @@ PROFILES = {
         "seq_warmup": 1,
         "par_total": 16, "par_conc": 4, "par_latency": 5,
         "many": 20, "many_calls": 2, "many_sleep": 0.05,
-        "hf_runs": 2, "hf_warmup": 0,
+        "hf_runs": 2, "hf_warmup": 0, "hf_pair_runs": 2,
         # the full latency: a shorter one lets the first answers come
         # back before all 100 requests are started on a busy machine
         "step_rounds": 1, "step_latency": 200,
@@ -374,8 +374,27 @@ def row4(p, ngx, tmp):
         med[name] = r["median"]
         log(f"row 4 {name}: median {r['median'] * 1000:.1f} ms "
             f"over {len(r['times'])} runs")
-    return {"median": med, "runs": p["hf_runs"],
-            "ratios": {k: v / med["floor"] for k, v in med.items()}}
+    ratios = {k: v / med["floor"] for k, v in med.items()}
+    # taskip-run against the floor: the median of the ratios of short
+    # rounds that run the two back to back, in alternating order, so
+    # that the machine's load drifting during the long run above does
+    # not land on one side only.
+    pair = []
+    for r in range(p["rounds"] * 2):
+        out_r = os.path.join(tmp, f"hyperfine-pair-{r}.json")
+        names = ["taskip-run", "floor"] if r % 2 == 0 else ["floor", "taskip-run"]
+        argv = ["hyperfine", "-N", "--style", "none", "--runs",
+                str(p["hf_pair_runs"]), "--warmup", "1", "--export-json", out_r]
+        for name in names:
+            argv += ["-n", name, cmds[name]]
+        run(argv, env, "hyperfine")
+        with open(out_r) as f:
+            got = {name: r_["median"] for name, r_ in zip(names, json.load(f)["results"])}
+        pair.append(got["taskip-run"] / got["floor"])
+    ratios["taskip-run"] = median(pair)
+    log(f"row 4 taskip-run / floor, per round: {[round(x, 3) for x in pair]}")
+    return {"median": med, "runs": p["hf_runs"], "ratios": ratios,
+            "pair_ratios": pair}
 
 
 def row5(p, tmp):
@@ -539,7 +558,8 @@ def report(res, p, smoke, started, elapsed):
         f"{started.strftime('%Y-%m-%d %H:%M UTC')}, "
         f"{elapsed:.0f} s in all. Figures are medians of "
         f"{p['rounds']} runs (row 4: of {p['hf_runs']} hyperfine runs per "
-        "command); ratios come from the same run.",
+        "command; its ratio to the floor, of 10 interleaved rounds); ratios "
+        "come from the same run.",
         "",
     ]
     head += [f"- **{k}**: {v}" for k, v in machine()]

@@ -86,6 +86,11 @@ size_t taskip_secret_scrub(const taskip_secret *s, char *buf, size_t len) {
   if (s == NULL || buf == NULL || len < s->keylen)
     return 0;
   while (i + s->keylen <= len) {
+    /* memchr skips to the candidates (vectorised): bodies are large */
+    const char *c = memchr(buf + i, s->key[0], len - s->keylen + 1 - i);
+    if (c == NULL)
+      break;
+    i = (size_t)(c - buf);
     if (memcmp(buf + i, s->key, s->keylen) == 0) {
       for (j = 0; j < s->keylen; j++)
         buf[i + j] = j < sizeof(mask) - 1 ? mask[j] : '*';

@@ -258,6 +258,18 @@ static int check_parts(const taskip_request *req, char *err, size_t errlen) {
   return 0;
 }
 
+/* Copies s and its NUL to *w, moving *w past them; NULL stays NULL. */
+static const char *put_text(char **w, const char *s) {
+  char *at = *w;
+  size_t len;
+  if (s == NULL)
+    return NULL;
+  len = strlen(s) + 1;
+  memcpy(at, s, len);
+  *w += len;
+  return at;
+}
+
 /* One allocation holding the parts and copies of all their strings. */
 static taskip_part *copy_parts(const taskip_part *in, size_t n) {
   size_t i, size = n * sizeof(*in);
@@ -272,22 +284,9 @@ static taskip_part *copy_parts(const taskip_part *in, size_t n) {
     return NULL;
   w = (char *)(out + n);
   for (i = 0; i < n; i++) {
-    const char *const src[3] = {in[i].name, in[i].filename,
-                                in[i].content_type};
-    const char **dst[3];
-    int k;
-    dst[0] = &out[i].name;
-    dst[1] = &out[i].filename;
-    dst[2] = &out[i].content_type;
-    for (k = 0; k < 3; k++) {
-      *dst[k] = NULL;
-      if (src[k] != NULL) {
-        size_t len = strlen(src[k]) + 1;
-        memcpy(w, src[k], len);
-        *dst[k] = w;
-        w += len;
-      }
-    }
+    out[i].name = put_text(&w, in[i].name);
+    out[i].filename = put_text(&w, in[i].filename);
+    out[i].content_type = put_text(&w, in[i].content_type);
     if (in[i].len > 0)
       memcpy(w, in[i].data, in[i].len);
     w[in[i].len] = '\0';

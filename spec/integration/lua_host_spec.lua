@@ -111,6 +111,39 @@ describe("taskip.host (Lua)", function()
     assert.equal("taskip.host (closed)", tostring(h))
   end)
 
+  it("never lets two keys share a connection: each key's calls reuse its own", function()
+    local h = new {}
+    local script = [[
+      for _ = 1, 3 do taskip:get("/contact", { limit = 1 }) end
+    ]]
+    -- one after the other: the first key's connection is idle, ready to
+    -- be reused, when the second key's script makes its calls
+    local mine = assert(h:spawn { code = script })
+    assert.is_true(h:run())
+    local other = assert(h:spawn { code = script, key = "other-key-not-a-secret-2b" })
+    assert.is_true(h:run())
+    for _, id in ipairs { mine, other } do
+      assert.equal(0, h:result(id).exit_code, h:result(id).reason)
+    end
+    local conns = { [true] = {}, [false] = {} }
+    local n = 0
+    for _, r in ipairs(env.requests(m)) do
+      conns[r.key_valid][r.connection_id] = true
+      n = n + 1
+    end
+    assert.equal(6, n)
+    local function ids(t)
+      local out = {}
+      for id in pairs(t) do out[#out + 1] = id end
+      return out
+    end
+    -- each key's three calls went over one connection of its own
+    assert.equal(1, #ids(conns[true]))
+    assert.equal(1, #ids(conns[false]))
+    assert.are_not.equal(ids(conns[true])[1], ids(conns[false])[1])
+    h:close()
+  end)
+
   it("names the parameter on misuse", function()
     assert.has.errors(function() host.new {} end, "taskip.host: options.key is required")
     assert.has.errors(function() host.new { key = 1 } end,

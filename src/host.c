@@ -104,6 +104,7 @@ struct taskip_host {
   task *qhead, *qtail;        /* ready tasks, oldest first */
   int next_id, running;
   int admit;                  /* new connections this step may open */
+  double step_end;            /* when this step's budget ends */
   script *current;            /* whose Lua code runs now */
 };
 
@@ -670,11 +671,10 @@ static int call_send(taskip_host *h, host_call *box) {
 }
 
 /* Whether a transfer of the script's account started now may open a
-** connection (a TLS handshake: a millisecond or two of CPU): only while
-** its pool has fewer than max_connections open. */
+** connection (a TLS handshake: a millisecond or two of CPU). */
 static int may_connect(taskip_host *h, const script *s) {
   int max = h->cfg.max_connections > 0 ? h->cfg.max_connections : 16;
-  return taskip_multi_connections(h->net, s->acct->pool) < max;
+  return taskip_multi_may_connect(h->net, s->acct->pool, max);
 }
 
 /* Moves the call of task t on: send it, wait, or wake the task. A call
@@ -685,8 +685,8 @@ static void call_advance(taskip_host *h, task *t) {
   host_call *box = t->box;
   int connects = may_connect(h, t->s);
   if (t->state != T_CALL && h->admit <= 0 && connects) {
-    t->state = T_TIMER;
-    t->wake = sb_clock();
+    t->state = T_TIMER;               /* the next step: not spun on now */
+    t->wake = h->step_end;
     return;
   }
   for (;;) {
@@ -1038,6 +1038,7 @@ int taskip_host_step(taskip_host *h, int timeout_ms) {
   /* a new connection costs a TLS handshake (a millisecond or two of CPU
   ** in one curl call): a step opens as many as its timeout allows */
   h->admit = timeout_ms > 0 ? 4 + timeout_ms / 4 : STEP0_ADMIT;
+  h->step_end = budget;
   for (;;) {
     double now = sb_clock(), next, wait;
     int ready;

@@ -132,11 +132,12 @@ void taskip_multi_run(taskip_multi *m, double wait, double budget);
 
 int taskip_multi_in_flight(const taskip_multi *m);
 
-/* The connections open now in pool (NULL: the multi's own cache). A
-** transfer started while a pool has all its max_connections open can
-** only reuse one of them (or wait for one): it costs no handshake. */
-int taskip_multi_connections(const taskip_multi *m,
-                             const taskip_pool *pool);
+/* Whether a transfer started now through pool (NULL: the multi's own
+** cache) may open a connection (a TLS handshake): only when none of
+** its open connections is idle and it has fewer than max_connections.
+** Otherwise the transfer reuses a connection or waits for one. */
+int taskip_multi_may_connect(const taskip_multi *m, const taskip_pool *pool,
+                             int max_connections);
 
 /* }======================================================= */
 

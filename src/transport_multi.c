@@ -34,11 +34,19 @@ struct taskip_transfer {
   taskip_transfer_done done;
   void *ud;
   taskip_transfer *prev, *next;   /* in flight, in the multi's list */
+  int *busy;                      /* its pool's count of transfers */
 };
+
+/* Connections open and transfers in flight, of a pool or of the
+** multi's own cache. */
+typedef struct pool_use {
+  int connections;
+  int busy;
+} pool_use;
 
 struct taskip_pool {
   CURLSH *share;
-  int connections;            /* open now (sockets of its transfers) */
+  pool_use use;
 };
 
 struct taskip_multi {
@@ -50,7 +58,7 @@ struct taskip_multi {
   int nfds, capfds, capready, rr;
   double timer;               /* curl's timeout, monotonic; < 0: none */
   int in_flight;
-  int connections;            /* open now, of its own cache */
+  pool_use use;               /* of its own cache */
   taskip_transfer *head;
 };
 
@@ -183,6 +191,7 @@ static void transfer_end(taskip_multi *m, taskip_transfer *t) {
   if (t->next != NULL)
     t->next->prev = t->prev;
   m->in_flight--;
+  (*t->busy)--;
   free(t);
 }
 
@@ -233,7 +242,8 @@ taskip_transfer *taskip_multi_send_pooled(taskip_multi *m,
       t->attempt.meter = *meter;
     if (rc == CURLE_OK) {
       curl_easy_setopt(t->easy, CURLOPT_PRIVATE, (void *)t);
-      int *count = pool != NULL ? &pool->connections : &m->connections;
+      pool_use *use = pool != NULL ? &pool->use : &m->use;
+      int *count = &use->connections;
       curl_easy_setopt(t->easy, CURLOPT_SHARE,
                        pool != NULL ? pool->share : m->share);
       curl_easy_setopt(t->easy, CURLOPT_OPENSOCKETFUNCTION, on_open);
@@ -248,6 +258,8 @@ taskip_transfer *taskip_multi_send_pooled(taskip_multi *m,
           m->head->prev = t;
         m->head = t;
         m->in_flight++;
+        t->busy = &use->busy;
+        use->busy++;
         return t;
       }
       rc = CURLE_OUT_OF_MEMORY;
@@ -364,8 +376,10 @@ int taskip_multi_in_flight(const taskip_multi *m) {
   return m->in_flight;
 }
 
-int taskip_multi_connections(const taskip_multi *m, const taskip_pool *pool) {
-  return pool != NULL ? pool->connections : m->connections;
+int taskip_multi_may_connect(const taskip_multi *m, const taskip_pool *pool,
+                             int max_connections) {
+  const pool_use *use = pool != NULL ? &pool->use : &m->use;
+  return use->busy >= use->connections && use->connections < max_connections;
 }
 
 void taskip_multi_free(taskip_multi *m) {

@@ -39,6 +39,8 @@
 #define STEP0_BUDGET 0.0006  /* what step(h, 0) may spend */
 #define STEP0_ADMIT 16       /* new transfers step(h, 0) may start: curl
                                 starts them all in one timer action */
+#define ADMIT_EVERY 0.004    /* a step(h, N > 0) may open one more
+                                connection per this many seconds */
 #define LINE_MAX_BYTES 16384 /* one output or log line, escaped */
 #define SCRIPT_MAX_BYTES (16u << 20)
 #define REASON_MAX_BYTES 65536  /* a script's whole reason, escaped */
@@ -103,8 +105,10 @@ struct taskip_host {
   script *scripts;
   task *qhead, *qtail;        /* ready tasks, oldest first */
   int next_id, running;
-  int admit;                  /* new connections this step may open */
-  double step_end;            /* when this step's budget ends */
+  int admit;                  /* new connections this step may open at
+                                 once, beyond those it has opened */
+  double admit_start;         /* and one more per ADMIT_EVERY since */
+  int admit_more;             /* step(h, N > 0): whether it may */
   script *current;            /* whose Lua code runs now */
 };
 
@@ -677,16 +681,24 @@ static int may_connect(taskip_host *h, const script *s) {
   return taskip_multi_may_connect(h->net, s->acct->pool, max);
 }
 
+/* How many more connections this step may open now. */
+static int admit_left(const taskip_host *h) {
+  int more = h->admit_more
+                 ? (int)((sb_clock() - h->admit_start) / ADMIT_EVERY) : 0;
+  return h->admit + more;
+}
+
 /* Moves the call of task t on: send it, wait, or wake the task. A call
-** not yet on the wire that might open a connection waits for the next
-** step once this step has opened its share; one that can only reuse a
-** connection (or queue for one) goes at once. */
+** not yet on the wire that might open a connection waits while this
+** step has opened its share (a step(h, N) opens 4 + N/4 at once, then
+** one per ADMIT_EVERY); one that can only reuse a connection (or queue
+** for one) goes at once. */
 static void call_advance(taskip_host *h, task *t) {
   host_call *box = t->box;
   int connects = may_connect(h, t->s);
-  if (t->state != T_CALL && h->admit <= 0 && connects) {
-    t->state = T_TIMER;               /* the next step: not spun on now */
-    t->wake = h->step_end;
+  if (t->state != T_CALL && connects && admit_left(h) <= 0) {
+    t->state = T_TIMER;               /* once the step may open one more */
+    t->wake = sb_clock() + ADMIT_EVERY;
     return;
   }
   for (;;) {
@@ -1038,7 +1050,8 @@ int taskip_host_step(taskip_host *h, int timeout_ms) {
   /* a new connection costs a TLS handshake (a millisecond or two of CPU
   ** in one curl call): a step opens as many as its timeout allows */
   h->admit = timeout_ms > 0 ? 4 + timeout_ms / 4 : STEP0_ADMIT;
-  h->step_end = budget;
+  h->admit_start = start;
+  h->admit_more = timeout_ms > 0;
   for (;;) {
     double now = sb_clock(), next, wait;
     int ready;

@@ -270,17 +270,22 @@ static const char *put_text(char **w, const char *s) {
   return at;
 }
 
-/* One allocation holding the parts and copies of all their strings. */
-static taskip_part *copy_parts(const taskip_part *in, size_t n) {
-  size_t i, size = n * sizeof(*in);
-  taskip_part *out;
-  char *w;
+size_t taskip_parts_size(const taskip_part *parts, size_t n) {
+  size_t i, size = n * sizeof(*parts);
 #define ROOM(s) ((s) != NULL ? strlen(s) + 1 : 0)
   for (i = 0; i < n; i++)
-    size += ROOM(in[i].name) + ROOM(in[i].filename) +
-            ROOM(in[i].content_type) + in[i].len + 1;
+    size += ROOM(parts[i].name) + ROOM(parts[i].filename) +
+            ROOM(parts[i].content_type) + parts[i].len + 1;
 #undef ROOM
-  if ((out = malloc(size)) == NULL)
+  return size;
+}
+
+/* One allocation holding the parts and copies of all their strings. */
+static taskip_part *copy_parts(const taskip_part *in, size_t n) {
+  size_t i;
+  taskip_part *out;
+  char *w;
+  if ((out = malloc(taskip_parts_size(in, n))) == NULL)
     return NULL;
   w = (char *)(out + n);
   for (i = 0; i < n; i++) {

@@ -502,13 +502,8 @@ static int charge_request(script *s, const taskip_request *req,
   size_t query = req->query != NULL ? strlen(req->query) : 0;
   size_t url = strlen(s->acct->origin.prefix) + strlen(req->path) + query
                + 2;
-  size_t body = req->body ? req->body_len + 1 : 0, i;
-  for (i = 0; i < req->part_count; i++)       /* the core's copy */
-    body += sizeof(taskip_part) + req->parts[i].len + 1 +
-            strlen(req->parts[i].name) + 1 +
-            (req->parts[i].filename ? strlen(req->parts[i].filename) + 1 : 0) +
-            (req->parts[i].content_type
-                 ? strlen(req->parts[i].content_type) + 1 : 0);
+  size_t body = req->body ? req->body_len + 1
+                          : taskip_parts_size(req->parts, req->part_count);
   if (url > TASKIP_MAX_URL_BYTES)   /* refused by the core, never copied */
     url = query = 0;
   *held = CALL_RECORD_BYTES + url + body;

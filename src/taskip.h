@@ -158,6 +158,10 @@ typedef struct taskip_part {
   size_t len;
 } taskip_part;
 
+/* The bytes a call's copy of n parts takes (taskip_call_new keeps one
+** allocation of them). */
+size_t taskip_parts_size(const taskip_part *parts, size_t n);
+
 typedef struct taskip_request {
   const char *method;       /* GET, POST, PUT, PATCH, DELETE, HEAD */
   const char *path;         /* "/contact/1" or a same-origin URL */

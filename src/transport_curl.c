@@ -153,46 +153,27 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud) {
   return len;
 }
 
+/* Reads a body, or a part of a multipart body (a tcurl_reader). */
 static size_t on_read(char *p, size_t size, size_t n, void *ud) {
-  tcurl_attempt *t = ud;
-  size_t left = t->plan->body_len - t->body_off;
+  tcurl_reader *r = ud;
+  size_t left = r->len - r->off;
   size_t len = size * n < left ? size * n : left;
   if (len > 0)
-    memcpy(p, t->plan->body + t->body_off, len);
-  t->body_off += len;
+    memcpy(p, r->data + r->off, len);
+  r->off += len;
   return len;
 }
 
 /*
 ** libcurl re-sends a request by itself when a reused connection turns
-** out dead before any response byte. For a write that may already have
-** reached the server, refusing the rewind stops that second send.
+** out dead before any response byte, rewinding the body (each part of
+** a multipart one) first. For a write that may already have reached
+** the server, refusing the rewind stops that second send.
 */
 static int on_seek(void *ud, curl_off_t offset, int origin) {
-  tcurl_attempt *t = ud;
-  if (!t->plan->idempotent || origin != SEEK_SET || offset < 0 ||
-      (size_t)offset > t->plan->body_len)
-    return CURL_SEEKFUNC_CANTSEEK;
-  t->body_off = (size_t)offset;
-  return CURL_SEEKFUNC_OK;
-}
-
-static size_t on_part_read(char *p, size_t size, size_t n, void *ud) {
-  tcurl_part_reader *r = ud;
-  size_t left = r->part->len - r->off;
-  size_t len = size * n < left ? size * n : left;
-  if (len > 0)
-    memcpy(p, r->part->data + r->off, len);
-  r->off += len;
-  return len;
-}
-
-/* libcurl rewinds each part before it sends a multipart body again:
-** refused for a write, as on_seek refuses a plain body's rewind. */
-static int on_part_seek(void *ud, curl_off_t offset, int origin) {
-  tcurl_part_reader *r = ud;
+  tcurl_reader *r = ud;
   if (!r->idempotent || origin != SEEK_SET || offset < 0 ||
-      (size_t)offset > r->part->len)
+      (size_t)offset > r->len)
     return CURL_SEEKFUNC_CANTSEEK;
   r->off = (size_t)offset;
   return CURL_SEEKFUNC_OK;
@@ -242,12 +223,13 @@ static CURLcode build_mime(tcurl_attempt *t, CURL *h) {
     CURLcode rc;
     if (mp == NULL)
       return CURLE_OUT_OF_MEMORY;
-    t->readers[i].part = p;
+    t->readers[i].data = p->data;
+    t->readers[i].len = p->len;
     t->readers[i].idempotent = a->idempotent;
     rc = curl_mime_name(mp, p->name);
     if (rc == CURLE_OK)
-      rc = curl_mime_data_cb(mp, (curl_off_t)p->len, on_part_read,
-                             on_part_seek, NULL, &t->readers[i]);
+      rc = curl_mime_data_cb(mp, (curl_off_t)p->len, on_read,
+                             on_seek, NULL, &t->readers[i]);
     if (rc == CURLE_OK && p->filename != NULL)
       rc = curl_mime_filename(mp, p->filename);
     if (rc == CURLE_OK && (p->content_type != NULL || p->filename != NULL))
@@ -316,10 +298,13 @@ CURLcode tcurl_prepare(tcurl_attempt *t, taskip_call *call, CURL *h) {
   } else if (a->body != NULL || strcmp(a->method, "POST") == 0) {
     SET(CURLOPT_POST, 1L);
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)a->body_len);
+    t->body.data = a->body;
+    t->body.len = a->body_len;
+    t->body.idempotent = a->idempotent;
     SET(CURLOPT_READFUNCTION, on_read);
-    SET(CURLOPT_READDATA, t);
+    SET(CURLOPT_READDATA, &t->body);
     SET(CURLOPT_SEEKFUNCTION, on_seek);
-    SET(CURLOPT_SEEKDATA, t);
+    SET(CURLOPT_SEEKDATA, &t->body);
   } else {
     SET(CURLOPT_HTTPGET, 1L);
   }

@@ -12,20 +12,21 @@
 #include "transport.h"
 #include "buffer.h"
 
-/* Where libcurl is in reading one part of a multipart body. */
-typedef struct tcurl_part_reader {
-  const taskip_part *part;
-  size_t off;
-  int idempotent;
-} tcurl_part_reader;
+/* Where libcurl is in reading a request body, or one part of a
+** multipart body. */
+typedef struct tcurl_reader {
+  const char *data;
+  size_t len, off;
+  int idempotent;                 /* may libcurl rewind it to re-send */
+} tcurl_reader;
 
 typedef struct tcurl_attempt {
   taskip_call *call;
   const taskip_attempt *plan;
   struct curl_slist *headers;   /* holds a copy of the key: wiped */
-  size_t body_off;
-  curl_mime *mime;              /* a multipart body, or NULL */
-  tcurl_part_reader *readers;   /* one per part of it */
+  tcurl_reader body;            /* the request body */
+  curl_mime *mime;              /* or a multipart body, */
+  tcurl_reader *readers;        /* read part by part */
   int reached;                  /* a connection was up: it may have gone */
   int too_large;
   taskip_buffer in;             /* the response body */

@@ -296,7 +296,7 @@ size_t taskip_multi_cost(const taskip_call *call) {
     n += a->body_len < UPLOAD_BUFFER ? a->body_len : UPLOAD_BUFFER;
   if (a->part_count > 0)      /* libcurl's copy of the MIME tree, and the
                                  upload buffer, whatever the parts' size */
-    n += UPLOAD_BUFFER + a->part_count * (sizeof(tcurl_part_reader) + 512);
+    n += UPLOAD_BUFFER + a->part_count * (sizeof(tcurl_reader) + 512);
   return n;
 }
 

@@ -11,13 +11,7 @@ local WINDOW = 2
 local ROUTE = "POST /quotation/sent/{id}"
 local SHORT = { ["quotation:send"] = { 10, WINDOW } }
 
-local function statuses(m)
-  local n = {}
-  for _, r in ipairs(env.requests(m)) do
-    n[r.status] = (n[r.status] or 0) + 1
-  end
-  return n
-end
+local statuses = env.statuses
 
 -- the emulator's seed has quotations 1 to 5
 local function id(i) return (i - 1) % 5 + 1 end

@@ -16,7 +16,7 @@ describe("the taskip.core contract", function()
       trusted = m.cafile,
       -- no TASKIP_SECRET_KEY: a case checks that new{} without a key raises
       env = { TEST_KEY = env.KEY,
-        TASKIP_BASE_URL = (m.url:gsub("//127%.0%.0%.1:", "//localhost:")) },
+        TASKIP_BASE_URL = nginx.by_name(m) },
       server = [[location /run/ { content_by_lua_block { require("support.ngx_app").run() } }]],
     }
   end)

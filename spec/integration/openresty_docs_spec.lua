@@ -23,7 +23,7 @@ describe("docs/openresty.md", function()
       trusted = m.cafile,
       lua_path = dir .. "/?.lua;",
       env = { TASKIP_SECRET_KEY = env.KEY,
-        TASKIP_BASE_URL = (m.url:gsub("//127%.0%.0%.1:", "//localhost:")) },
+        TASKIP_BASE_URL = nginx.by_name(m) },
       server = [[
         location = /contacts { content_by_lua_block { require("crm").contacts() } }
         location = /contacts/new { content_by_lua_block { require("crm").create() } }]],

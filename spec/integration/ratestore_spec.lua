@@ -45,13 +45,7 @@ for i = 1, tonumber(arg[1]) do
 end
 ]]
 
-local function statuses(m)
-  local n = {}
-  for _, r in ipairs(env.requests(m)) do
-    n[r.status] = (n[r.status] or 0) + 1
-  end
-  return n
-end
+local statuses = env.statuses
 
 -- Runs n processes at once (kind "lua" or "run") against m; returns
 -- their outputs and stderr texts, and how long the fleet took.

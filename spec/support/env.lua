@@ -68,6 +68,16 @@ function M.requests(m)
   return m:stats().requests
 end
 
+--- How many requests the emulator answered with each status:
+--- { [200] = n, [429] = n, ... }.
+function M.statuses(m)
+  local n = {}
+  for _, r in ipairs(M.requests(m)) do
+    n[r.status] = (n[r.status] or 0) + 1
+  end
+  return n
+end
+
 --- True if needle occurs in any string reachable from v: keys, values,
 --- tostring() of tables and userdata with metatables.
 function M.contains(v, needle, seen)

@@ -12,7 +12,8 @@
 **     output = function(id, line) end,
 **     log = function(id, level, line) end,       (default: stderr)
 **     limits = { timeout = 10, memory = 64 * 2^20 } }
-**   local id = h:spawn { code = "...", args = {...}, key = OTHER_KEY }
+**   local id = h:spawn { code = "...", args = {...}, key = OTHER_KEY,
+**     functions = { ["app.only_here"] = function(ctx, ...) end } }
 **   h:run()                 -- or: while h:step(0) > 0 do ... end
 **   local r = h:result(id)  -- {exit_code, kind, reason, values = {...}}
 **   h:close()
@@ -39,6 +40,8 @@
 typedef struct lfn {
   struct lhost *lh;
   char *name;
+  int script;          /* 0: the host's; else the script's own, whose Lua
+                          function is script_functions[this lfn] */
   struct lfn *next;
 } lfn;
 
@@ -172,8 +175,13 @@ static void app_fn(void *ud, taskip_host *h, int id, unsigned long long call,
   top = lua_gettop(L);
   lua_pushcfunction(L, call_app);
   push_callbacks(L, 1);
-  lua_getfield(L, -1, "functions");
-  lua_getfield(L, -1, f->name);
+  if (f->script != 0) {
+    lua_getfield(L, -1, "script_functions");
+    lua_rawgetp(L, -1, f);
+  } else {
+    lua_getfield(L, -1, "functions");
+    lua_getfield(L, -1, f->name);
+  }
   lua_replace(L, top + 2);
   lua_settop(L, top + 2);                     /* call_app, fn */
   lua_pushlightuserdata(L, unconst(args));
@@ -279,20 +287,121 @@ static const char *find_lua_dir(lua_State *L) {
   return lua_tostring(L, -1);         /* left on the stack, anchored */
 }
 
-static int register_fn(lua_State *L, lhost *lh, const char *name) {
+/* A function's record, kept in lh->fns until the host (or, for a
+** script's own, its script) is released. */
+static lfn *new_fn(lua_State *L, lhost *lh, const char *name) {
   lfn *f = calloc(1, sizeof(*f));
-  char err[256];
   if (f == NULL || (f->name = malloc(strlen(name) + 1)) == NULL) {
     free(f);
-    return luaL_error(L, "taskip.host: out of memory");
+    luaL_error(L, "taskip.host: out of memory");
+    return NULL;
   }
   strcpy(f->name, name);
   f->lh = lh;
   f->next = lh->fns;
   lh->fns = f;
+  return f;
+}
+
+static void free_fns(lhost *lh, int all, int script) {
+  lfn **p = &lh->fns, *f;
+  while ((f = *p) != NULL) {
+    if (all || f->script == script) {
+      *p = f->next;
+      free(f->name);
+      free(f);
+    } else {
+      p = &f->next;
+    }
+  }
+}
+
+static int register_fn(lua_State *L, lhost *lh, const char *name) {
+  lfn *f = new_fn(L, lh, name);
+  char err[256];
   if (taskip_host_register(lh->h, name, app_fn, f, err, sizeof(err)) != 0)
     return luaL_error(L, "taskip.host: functions[\"%s\"]: %s", name, err);
   return 0;
+}
+
+#define SPAWN_FUNCTIONS_MAX 64
+
+/* The spawn options' functions = {name = fn}: records marked with
+** script -1 until the spawn gives them an id, their Lua functions in
+** callbacks.script_functions. Returns how many, filled into fns. */
+static int read_script_fns(lua_State *L, lhost *lh, int opts,
+                           taskip_host_function *fns) {
+  int n = 0;
+  lua_getfield(L, opts, "functions");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  if (!lua_istable(L, -1))
+    return luaL_error(L, "taskip.host: spawn: functions maps names to "
+                      "functions");
+  lua_pushnil(L);                 /* checked first: no record on error */
+  while (lua_next(L, -2) != 0) {
+    if (lua_type(L, -2) != LUA_TSTRING || !lua_isfunction(L, -1))
+      return luaL_error(L, "taskip.host: spawn: functions maps names to "
+                        "functions");
+    lua_pop(L, 1);
+    if (++n > SPAWN_FUNCTIONS_MAX)
+      return luaL_error(L, "taskip.host: spawn: functions: at most %d",
+                        SPAWN_FUNCTIONS_MAX);
+  }
+  n = 0;
+  push_callbacks(L, 1);
+  lua_getfield(L, -1, "script_functions");
+  lua_replace(L, -2);                         /* functions, store */
+  lua_pushnil(L);
+  while (lua_next(L, -3) != 0) {
+    lfn *f = new_fn(L, lh, lua_tostring(L, -2));
+    f->script = -1;
+    lua_rawsetp(L, -3, f);                    /* store[f] = fn */
+    fns[n].name = f->name;
+    fns[n].fn = app_fn;
+    fns[n].ud = f;
+    n++;
+  }
+  lua_pop(L, 2);
+  return n;
+}
+
+/* Gives the records of read_script_fns their script (id), or drops
+** them and their Lua functions when the spawn failed (id < 0). */
+static void settle_script_fns(lua_State *L, lhost *lh, int id) {
+  lfn *f;
+  push_callbacks(L, 1);
+  lua_getfield(L, -1, "script_functions");
+  for (f = lh->fns; f != NULL; f = f->next) {
+    if (f->script != -1)
+      continue;
+    if (id >= 0) {
+      f->script = id;
+    } else {
+      lua_pushnil(L);
+      lua_rawsetp(L, -2, f);
+    }
+  }
+  lua_pop(L, 2);
+  if (id < 0)
+    free_fns(lh, 0, -1);
+}
+
+/* Drops script id's own functions (h:release). */
+static void drop_script_fns(lua_State *L, lhost *lh, int id) {
+  lfn *f;
+  push_callbacks(L, 1);
+  lua_getfield(L, -1, "script_functions");
+  for (f = lh->fns; f != NULL; f = f->next) {
+    if (f->script == id) {
+      lua_pushnil(L);
+      lua_rawsetp(L, -2, f);
+    }
+  }
+  lua_pop(L, 2);
+  free_fns(lh, 0, id);
 }
 
 /* host.new(options) -> host */
@@ -359,15 +468,19 @@ static int host_new(lua_State *L) {
   }
   lua_pop(L, 1);
   lua_setfield(L, -2, "functions");
+  lua_newtable(L);
+  lua_setfield(L, -2, "script_functions");
   lua_setiuservalue(L, -2, 1);
   return 1;
 }
 
-/* h:spawn{code=|path=, name=, args={...}, key=, base_url=, limits=} */
+/* h:spawn{code=|path=, name=, args={...}, key=, base_url=, limits=,
+** functions={name=fn}} */
 static int host_spawn(lua_State *L) {
   lhost *lh = check_host(L);
   taskip_host_spawn_opts o;
   taskip_host_limits limits;
+  taskip_host_function fns[SPAWN_FUNCTIONS_MAX];
   const char *argv[64];
   char err[512];
   int id, i, n;
@@ -399,7 +512,11 @@ static int host_spawn(lua_State *L) {
   }
   o.argv = argv;
   o.argc = n;
+  lua_pop(L, 1);
+  o.functions = fns;
+  o.nfunctions = read_script_fns(L, lh, 2, fns);
   id = taskip_host_spawn(lh->h, &o, err, sizeof(err));
+  settle_script_fns(L, lh, id);
   if (id < 0) {
     lua_pushnil(L);
     lua_pushstring(L, err);
@@ -492,23 +609,19 @@ static int host_kill(lua_State *L) {
 
 static int host_release(lua_State *L) {
   lhost *lh = check_host(L);
-  taskip_host_release(lh->h, (int)luaL_checkinteger(L, 2));
+  int id = (int)luaL_checkinteger(L, 2);
+  taskip_host_release(lh->h, id);
+  drop_script_fns(L, lh, id);
   return 0;
 }
 
 /* close(), __gc, __close: frees the host; idempotent. */
 static int host_close(lua_State *L) {
   lhost *lh = luaL_checkudata(L, 1, HOST_MT);
-  lfn *f, *next;
   lh->L = NULL;
   taskip_host_free(lh->h);
   lh->h = NULL;
-  for (f = lh->fns; f != NULL; f = next) {
-    next = f->next;
-    free(f->name);
-    free(f);
-  }
-  lh->fns = NULL;
+  free_fns(lh, 1, 0);
   lua_pushboolean(L, 1);
   return 1;
 }

@@ -111,6 +111,36 @@ describe("taskip.host (Lua)", function()
     assert.equal("taskip.host (closed)", tostring(h))
   end)
 
+  it("gives a script its own functions: only that script sees them, "
+    .. "and its own override the host's", function()
+    local calls = {}
+    local h = new {
+      functions = { ["app.who"] = function() return "host" end },
+    }
+    local function spawn(code, fns)
+      return assert(h:spawn { code = code, functions = fns })
+    end
+    local mine = spawn([[return app.who(), app.secret(7)]], {
+      ["app.who"] = function(ctx) calls[#calls + 1] = ctx.script; return "mine" end,
+      ["app.secret"] = function(_, n) return n * 6 end,
+    })
+    local other = spawn([[return app.who(), type(app.secret)]])
+    assert.is_true(h:run())
+    assert.same({ "mine", 42 }, h:result(mine).values)
+    assert.same({ "host", "nil" }, h:result(other).values)
+    assert.same({ mine }, calls)
+    -- released with its script; a new script gets none of them
+    h:release(mine)
+    local after = spawn([[return app.who(), type(app.secret)]])
+    assert.is_true(h:run())
+    assert.same({ "host", "nil" }, h:result(after).values)
+    assert.has.errors(function() h:spawn { code = "", functions = { ["a.b"] = 1 } } end,
+      "taskip.host: spawn: functions maps names to functions")
+    assert.same({ nil, 'spawn: opts.functions[0].name: "print" would shadow '
+      .. "the sandbox's own print" }, { h:spawn { code = "", functions = { print = print } } })
+    h:close()
+  end)
+
   it("never lets two keys share a connection: each key's calls reuse its own", function()
     local h = new {}
     local script = [[

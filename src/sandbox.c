@@ -742,8 +742,14 @@ void sb_forget(sandbox *sb, lua_State *co) {
 
 /* A copy of the table at idx, with a protected metatable. */
 static void push_copy(lua_State *L, int idx) {
+  int n = 0;
   idx = lua_absindex(L, idx);
-  lua_newtable(L);
+  lua_pushnil(L);                       /* sized first: no rehashes */
+  while (lua_next(L, idx) != 0) {
+    lua_pop(L, 1);
+    n++;
+  }
+  lua_createtable(L, 0, n);
   lua_pushnil(L);
   while (lua_next(L, idx) != 0) {
     lua_pushvalue(L, -2);
@@ -1020,6 +1026,9 @@ static int setup_main(lua_State *L) {
   const sb_config *cfg = lua_touserdata(L, 1);
   const char *const *k;
   int facade, client, env;
+  /* no collection steps while the state is built: sb_new collects once
+  ** when it is done */
+  lua_gc(L, LUA_GCSTOP);
   open_libs(L);
   guard_strings(L);
   lua_pushcfunction(L, base_setmetatable);
@@ -1135,6 +1144,7 @@ sandbox *sb_new(const sb_config *cfg, char *err, size_t errlen) {
     sb_free(sb);
     return NULL;
   }
+  lua_gc(L, LUA_GCRESTART);
   lua_gc(L, LUA_GCCOLLECT);
   sb->mem_tidy = sb->mem_used;
   sb->mem_script_cap = cfg->mem_cap;

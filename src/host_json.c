@@ -68,8 +68,13 @@ static int guarded_encode(lua_State *L) {
 
 /* A copy of the table on top with encode guarded; replaces it. */
 static void guard_table(lua_State *L) {
-  int src = lua_gettop(L);
-  lua_newtable(L);
+  int src = lua_gettop(L), n = 0;
+  lua_pushnil(L);                       /* sized first: no rehashes */
+  while (lua_next(L, src) != 0) {
+    lua_pop(L, 1);
+    n++;
+  }
+  lua_createtable(L, 0, n);
   lua_pushnil(L);
   while (lua_next(L, src) != 0) {
     lua_pushvalue(L, -2);
@@ -87,8 +92,17 @@ static void guard_table(lua_State *L) {
 }
 
 /* new() with the real constructor as upvalue 1 and the guarded module
-** as upvalue 2: a codec whose encode is guarded. */
+** as upvalue 2: a codec whose encode is guarded. In the sandbox the
+** facade is cjson's only user (scripts have no require), so the first
+** new() hands over the module's own codec (upvalue 3 true until then)
+** instead of building a second one. */
 static int guarded_new(lua_State *L) {
+  if (lua_toboolean(L, lua_upvalueindex(3))) {
+    lua_pushboolean(L, 0);
+    lua_replace(L, lua_upvalueindex(3));
+    lua_pushvalue(L, lua_upvalueindex(2));
+    return 1;
+  }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_call(L, 0, 1);
   luaL_checktype(L, -1, LUA_TTABLE);
@@ -108,7 +122,8 @@ void host_json_guard(lua_State *L) {
   guard_table(L);                              /* the module copy */
   lua_getfield(L, real, "new");
   lua_pushvalue(L, -2);
-  lua_pushcclosure(L, guarded_new, 2);
+  lua_pushboolean(L, 1);
+  lua_pushcclosure(L, guarded_new, 3);
   lua_setfield(L, -2, "new");
   lua_remove(L, real);
 }

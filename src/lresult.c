@@ -76,7 +76,10 @@ void taskip_create_meta(lua_State *L, const char *name,
   if (meta != NULL)
     luaL_setfuncs(L, meta, 0);
   if (methods != NULL) {
-    lua_newtable(L);
+    int n = 0;
+    while (methods[n].name != NULL)
+      n++;
+    lua_createtable(L, 0, n);
     luaL_setfuncs(L, methods, 0);
     lua_setfield(L, -2, "__index");
   }

@@ -69,13 +69,19 @@ int run_watchdog_start(double seconds, const char *script) {
   return 0;
 }
 
-void run_watchdog_stop(void) {
+void run_watchdog_disarm(void) {
   if (!started)
     return;
   pthread_mutex_lock(&lock);
   stopped = 1;
   pthread_cond_signal(&wake);
   pthread_mutex_unlock(&lock);
+}
+
+void run_watchdog_stop(void) {
+  if (!started)
+    return;
+  run_watchdog_disarm();
   pthread_join(thread, NULL);
   pthread_cond_destroy(&wake);
   started = 0;

@@ -13,7 +13,11 @@
 ** when the thread cannot start. */
 int run_watchdog_start(double seconds, const char *script);
 
-/* The script has finished: the watchdog is dismissed. */
+/* The script has finished: the watchdog will not end the process.
+** Its thread may still be running (it ends with the process). */
+void run_watchdog_disarm(void);
+
+/* The same, and the thread has ended. */
 void run_watchdog_stop(void);
 
 #endif

@@ -430,7 +430,7 @@ static int run(run_opts *o) {
   }
   while (taskip_host_step(h, 250) > 0)
     ;
-  run_watchdog_stop();
+  run_watchdog_disarm();
   taskip_host_status(h, id, &reason, &code);
   fflush(stdout);
   if (progress_shown)
@@ -440,12 +440,14 @@ static int run(run_opts *o) {
 #ifndef TASKIP_FULL_TEARDOWN
   /* The process ends here: its memory (the key's pages with it) goes
   ** back to the system whole, so freeing the host piece by piece
-  ** (Lua states, connections, TLS state) would only delay the exit. */
+  ** (Lua states, connections, TLS state) would only delay the exit;
+  ** so would waiting for the disarmed watchdog's thread to end. */
   if (!o->mock) {
     fflush(stderr);
     _exit(code);
   }
 #endif
+  run_watchdog_stop();
   taskip_host_free(h);
 done:
   taskip_wipe(key, sizeof(key));

@@ -15,8 +15,6 @@
 local core = require "taskip.core"
 local json = require "taskip.json"
 local errors = require "taskip.errors"
-local query = require "taskip.query"
-local read = require "taskip.read"
 
 local type, pairs, error, pcall, setmetatable, tostring, getenv, format, rawget =
   type, pairs, error, pcall, setmetatable, tostring, os.getenv, string.format, rawget
@@ -28,17 +26,28 @@ local stderr = io and io.stderr     -- none inside the script host
 local DEFAULT_BASE_URL = "https://public-api.taskip.net/api/public-v1"
 local RAW_LIMIT = 2048         -- bytes of a non-JSON body kept in err.raw
 
+-- taskip.query (query tables to strings) and taskip.read (the body
+-- helpers below) on first use: a script that makes no call, such as a
+-- plugin that only calls its host's functions, never loads them.
+local query, read
+
+local function read_()
+  read = read or require "taskip.read"
+  return read
+end
+
 local M = {
   version = core.version,
   null = json.null,             -- JSON null, as decoded
   json = json,
   errors = errors,
-  -- tolerant reading of the API's varying bodies (see taskip.read)
-  payload = read.payload,
-  message = read.message,
-  items = read.items,
-  pagination = read.pagination,
 }
+
+-- tolerant reading of the API's varying bodies (see taskip.read)
+function M.payload(body) return read_().payload(body) end
+function M.message(body) return read_().message(body) end
+function M.items(body) return read_().items(body) end
+function M.pagination(body) return read_().pagination(body) end
 
 -- The options taskip.new takes; core.new checks their types.
 local OPTIONS = {
@@ -242,6 +251,7 @@ local function call(self, fname, method, path, opts, up)
   if upper ~= "GET" and upper ~= "HEAD" then
     lname, count, window = resources_().limit_of(method, path, self._limits)
   end
+  query = query or require "taskip.query"
   local ok, r = pcall(self._core.request, self._core, method, path,
     query.encode(q), body, lname, count, window)
   if not ok then error(r, level) end      -- misuse: closed, bad path

@@ -1021,7 +1021,7 @@ static int setup_main(lua_State *L) {
   /* what the facade requires on first use, once the state is sealed */
   static const char *const on_first_use[] = {
     "taskip.resources", "taskip.endpoints", "taskip.paginate", "taskip.form",
-    "taskip.file", "taskip.query", "taskip.read", NULL
+    "taskip.file", "taskip.query", "taskip.read", "taskip.slicesort", NULL
   };
   const sb_config *cfg = lua_touserdata(L, 1);
   const char *const *k;

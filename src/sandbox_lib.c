@@ -10,7 +10,8 @@
 ** sb_poll every POLL_EVERY iterations, which stops the script when its
 ** time is up or when it holds the thread too long. table.sort is
 ** replaced by taskip.slicesort, written in Lua: the hook can time-slice
-** it like any other script code.
+** it like any other script code (loaded on the first sort, through
+** taskip.lazysort).
 **
 ** Work that is linear in data the script already holds (string.upper,
 ** json.decode, utf8.len, ...) is bounded by the memory cap. The table
@@ -208,7 +209,7 @@ void sb_open_safe_lib(lua_State *L) {
   lua_getglobal(L, "table");
   luaL_setfuncs(L, table_fns, 0);
   lua_getglobal(L, "require");
-  lua_pushliteral(L, "taskip.slicesort");
+  lua_pushliteral(L, "taskip.lazysort");     /* taskip.slicesort later */
   lua_call(L, 1, 1);
   lua_setfield(L, -2, "sort");
   lua_pop(L, 2);

@@ -83,7 +83,8 @@ CURL_SRCS = src/transport_curl.c src/transport_easy.c src/transport_multi.c
 STORE_SRCS = src/fingerprint.c src/ratestore_open.c src/ratestore_file.c \
 	src/ratestore_redis.c
 MOCK_SRCS = $(wildcard src/mock/*.c)
-HOST_SRCS = src/host.c src/sandbox.c src/sandbox_lib.c src/hostcore.c \
+HOST_SRCS = src/host.c src/sandbox.c src/sandbox_lib.c src/sandbox_scripts.c \
+	src/hostcore.c \
 	src/lresult.c \
 	src/lintegers.c \
 	src/sandbox_charge.c \

@@ -93,6 +93,7 @@ struct taskip_host {
   taskip_host_config cfg;
   char *lua_dir;
   sb_chunk *chunks;           /* the taskip modules, compiled once */
+  sb_script *compiled;        /* scripts compiled, for their next spawn */
   host_account *accounts;     /* the host's key first, then scripts' */
   char *rate_store;           /* cfg.rate_store, for scripts' keys */
   char *cafile;               /* cfg.client.cafile, for scripts' keys */
@@ -1403,6 +1404,7 @@ int taskip_host_spawn(taskip_host *h, const taskip_host_spawn_opts *o,
   sc.hold = s->limits.hold;
   sc.lua_dir = h->lua_dir;
   sc.chunks = &h->chunks;
+  sc.scripts = &h->compiled;
   sc.base_url = s->acct->origin.prefix;
   sc.open_core = hostcore_open;
   sc.install = hostcore_install;
@@ -1572,6 +1574,7 @@ void taskip_host_free(taskip_host *h) {
   host_allow_free(h->allow);
   free(h->lua_dir);
   sb_chunks_free(h->chunks);
+  sb_scripts_free(h->compiled);
   free(h);
 }
 

@@ -1126,6 +1126,7 @@ sandbox *sb_new(const sb_config *cfg, char *err, size_t errlen) {
   }
   sb->owner = cfg->owner;
   sb->print = cfg->print;
+  sb->scripts = cfg->scripts;
   L = lua_newstate(sb_alloc, sb);
   if (L == NULL) {
     free(sb);
@@ -1193,7 +1194,8 @@ static int spawn_main(lua_State *L) {
   spawn_args *a = lua_touserdata(L, 1);
   int i;
   lua_settop(L, 0);
-  if (luaL_loadbufferx(L, a->chunk, a->len, a->name, "t") != LUA_OK) {
+  if (sb_scripts_load(L, sb_of(L)->scripts, a->name, a->chunk, a->len)
+      != LUA_OK) {
     a->failed = 1;
     return 1;                                   /* the message */
   }

@@ -55,6 +55,7 @@ typedef struct sb_op {
 } sb_op;
 
 typedef struct sandbox sandbox;
+typedef struct sb_script sb_script;
 
 /* Output and log sinks; the host escapes, scrubs and counts. Return
 ** nonzero when the script went over a limit (then sb->killed is set). */
@@ -70,6 +71,7 @@ struct sandbox {
   int over_memory;
   size_t deep_mem;              /* check the call depth above this */
   size_t mem_tidy;              /* in use after the last sb_tidy */
+  sb_script **scripts;          /* sb_config.scripts */
   /* time and instructions */
   long long instr_budget;       /* 0: none */
   long long instr_used;
@@ -104,6 +106,14 @@ void sb_chunks_free(sb_chunk *chunks);
 int sb_chunks_add(sb_chunk **list, const char *name, const char *chunkname,
                   const void *code, size_t len);
 
+/* The scripts a host compiled, kept as bytecode (sandbox_scripts.c). */
+void sb_scripts_free(sb_script *list);
+/* Loads script text (name is its chunkname) like luaL_loadbufferx in
+** mode "t", from list's bytecode when it holds the same name and text,
+** else compiling it and keeping the bytecode in list (NULL: none). */
+int sb_scripts_load(lua_State *L, sb_script **list, const char *name,
+                    const char *text, size_t len);
+
 /* The fixed settings of a new sandbox. */
 typedef struct sb_config {
   size_t mem_cap;               /* bytes for the script, above the
@@ -112,6 +122,7 @@ typedef struct sb_config {
   double hold;                  /* seconds; see struct sandbox */
   const char *lua_dir;          /* holds taskip/init.lua */
   sb_chunk **chunks;            /* the host's module cache, or NULL */
+  sb_script **scripts;          /* the host's compiled scripts, or NULL */
   const char *base_url;         /* shown as taskip.base_url */
   lua_CFunction open_core;      /* the in-sandbox taskip.core */
   /* adds host globals (sleep, log, taskip.parallel) to the env table

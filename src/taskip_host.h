@@ -138,7 +138,9 @@ taskip_host *taskip_host_new(const taskip_host_config *cfg, char *err,
 ** Starts a script with arguments (arg[1..argc] and the chunk's `...`).
 ** Returns its id (> 0), or -1 with a message when it cannot start at
 ** all (unreadable file, modules not found). A syntax error gives an id
-** whose script has already finished with exit code 1.
+** whose script has already finished with exit code 1. A host compiles
+** a script once: spawning the same name and text again loads the
+** bytecode of its first compile (the 16 most recently used scripts).
 */
 int taskip_host_spawn_file(taskip_host *h, const char *path,
                            const char *const *argv, int argc, char *err,

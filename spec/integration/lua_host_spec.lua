@@ -141,6 +141,29 @@ describe("taskip.host (Lua)", function()
     h:close()
   end)
 
+  it("compiles a script once: the same text runs again with its line numbers, "
+    .. "another text under the same name is its own", function()
+    local h = new {}
+    local failing = "local n = ...\n\nerror('boom ' .. n)\n"
+    local function spawn(code, ...)
+      return assert(h:spawn { code = code, name = "job", args = { ... } })
+    end
+    local first, again = spawn(failing, "1"), spawn(failing, "2")
+    local other = spawn("return 'other', ...", "3")
+    local broken, twice = spawn("return ("), spawn("return (")
+    local last = spawn(failing, "4")
+    assert.is_true(h:run())
+    assert.matches("job:3: boom 1", h:result(first).reason)
+    assert.matches("job:3: boom 2", h:result(again).reason)
+    assert.same({ "other", "3" }, h:result(other).values)
+    assert.matches("job:3: boom 4", h:result(last).reason)
+    for _, id in ipairs { broken, twice } do      -- never kept: both fail to load
+      assert.equal("load", h:result(id).kind)
+      assert.equal("job:1: unexpected symbol near <eof>", h:result(id).reason)
+    end
+    h:close()
+  end)
+
   it("never lets two keys share a connection: each key's calls reuse its own", function()
     local h = new {}
     local script = [[

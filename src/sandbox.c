@@ -1029,6 +1029,11 @@ static int setup_main(lua_State *L) {
   /* no collection steps while the state is built: sb_new collects once
   ** when it is done */
   lua_gc(L, LUA_GCSTOP);
+  /* the globals and loaded-modules tables, sized for what comes */
+  lua_createtable(L, 0, 64);
+  lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+  lua_createtable(L, 0, 32);
+  lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   open_libs(L);
   guard_strings(L);
   lua_pushcfunction(L, base_setmetatable);

@@ -1009,18 +1009,22 @@ done:
 
 /* {======================================================= 5. rate limits */
 
+/* Answers call (NULL: it could not be made) 200 with no rate-limit
+** headers at `at`, and frees it; 0 when the call ended TASKIP_OK. */
+static int answer_ok(taskip_call *call, double at) {
+  int rc = call != NULL ? answer(call, at, 200, NULL, "{}") : -1;
+  if (rc == 0 && taskip_call_result(call)->kind != TASKIP_OK)
+    rc = -1;
+  taskip_call_free(call);
+  return rc;
+}
+
 /* Two calls answered 200 with no rate-limit headers, at T0 and T0+1. */
 static int spend_two(taskip_client *c) {
   int i;
-  for (i = 0; i < 2; i++) {
-    taskip_call *call = call_of(c, "GET", "/contact", NULL, NULL);
-    int rc = call != NULL ? answer(call, T0 + i, 200, NULL, "{}") : -1;
-    if (rc == 0 && taskip_call_result(call)->kind != TASKIP_OK)
-      rc = -1;
-    taskip_call_free(call);
-    if (rc != 0)
+  for (i = 0; i < 2; i++)
+    if (answer_ok(call_of(c, "GET", "/contact", NULL, NULL), T0 + i) != 0)
       return -1;
-  }
   return 0;
 }
 
@@ -1866,15 +1870,9 @@ done:
 /* Sends n limited calls answered 200 (no rate-limit headers) at T0+i. */
 static int spend_limited(taskip_client *c, int n, long count) {
   int i;
-  for (i = 0; i < n; i++) {
-    taskip_call *call = limited_of(c, "quotation:send", count, 60);
-    int rc = call != NULL ? answer(call, T0 + i, 200, NULL, "{}") : -1;
-    if (rc == 0 && taskip_call_result(call)->kind != TASKIP_OK)
-      rc = -1;
-    taskip_call_free(call);
-    if (rc != 0)
+  for (i = 0; i < n; i++)
+    if (answer_ok(limited_of(c, "quotation:send", count, 60), T0 + i) != 0)
       return -1;
-  }
   return 0;
 }
 

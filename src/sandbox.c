@@ -861,15 +861,31 @@ int sb_chunks_add(sb_chunk **list, const char *name, const char *chunkname,
   return 0;
 }
 
+typedef struct dump_buf {
+  char *code;
+  size_t len;
+} dump_buf;
+
 static int dump_writer(lua_State *L, const void *p, size_t n, void *ud) {
-  sb_chunk *c = ud;
-  char *code = realloc(c->code, c->len + n);
+  dump_buf *b = ud;
+  char *code = realloc(b->code, b->len + n);
   (void)L;
   if (code == NULL)
     return 1;
-  memcpy(code + c->len, p, n);
-  c->code = code;
-  c->len += n;
+  memcpy(code + b->len, p, n);
+  b->code = code;
+  b->len += n;
+  return 0;
+}
+
+int sb_dump(lua_State *L, int strip, char **code, size_t *len) {
+  dump_buf b = {NULL, 0};
+  if (lua_dump(L, dump_writer, &b, strip) != 0) {
+    free(b.code);
+    return -1;
+  }
+  *code = b.code;
+  *len = b.len;
   return 0;
 }
 
@@ -894,8 +910,8 @@ static sb_chunk *compile_module(lua_State *L, const char *name) {
   /* stripped, as every state holds these prototypes and the facade's
   ** errors name the script's line; but not table.sort's, whose errors
   ** (comparing the script's values) must read as Lua's own */
-  if (c == NULL || lua_dump(L, dump_writer, c,
-                            strcmp(name, "taskip.slicesort") != 0) != 0) {
+  if (c == NULL || sb_dump(L, strcmp(name, "taskip.slicesort") != 0,
+                           &c->code, &c->len) != 0) {
     sb_chunks_free(c);
     luaL_error(L, "not enough memory to keep module %s", name);
   }

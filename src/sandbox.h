@@ -106,6 +106,10 @@ void sb_chunks_free(sb_chunk *chunks);
 int sb_chunks_add(sb_chunk **list, const char *name, const char *chunkname,
                   const void *code, size_t len);
 
+/* The function on top of L as bytecode (lua_dump, strip or not) in a
+** malloc'd *code of *len bytes; 0, or -1 when out of memory. */
+int sb_dump(lua_State *L, int strip, char **code, size_t *len);
+
 /* The scripts a host compiled, kept as bytecode (sandbox_scripts.c). */
 void sb_scripts_free(sb_script *list);
 /* Loads script text (name is its chunkname) like luaL_loadbufferx in

@@ -59,18 +59,6 @@ static sb_script *find(sb_script **list, const char *name,
   return NULL;
 }
 
-static int dump_writer(lua_State *L, const void *p, size_t n, void *ud) {
-  sb_script *s = ud;
-  char *code = realloc(s->code, s->code_len + n);
-  (void)L;
-  if (code == NULL)
-    return 1;
-  memcpy(code + s->code_len, p, n);
-  s->code = code;
-  s->code_len += n;
-  return 0;
-}
-
 /* Keeps the function on top of L, just compiled from (name, text);
 ** a cache that cannot take it goes on without it. */
 static void keep(lua_State *L, sb_script **list, const char *name,
@@ -82,7 +70,7 @@ static void keep(lua_State *L, sb_script **list, const char *name,
   s->name = strdup(name);
   s->text = malloc(len > 0 ? len : 1);
   if (s->name == NULL || s->text == NULL ||
-      lua_dump(L, dump_writer, s, 0) != 0) {
+      sb_dump(L, 0, &s->code, &s->code_len) != 0) {
     script_free(s);
     return;
   }

@@ -368,40 +368,33 @@ static int read_script_fns(lua_State *L, lhost *lh, int opts,
   return n;
 }
 
-/* Gives the records of read_script_fns their script (id), or drops
-** them and their Lua functions when the spawn failed (id < 0). */
-static void settle_script_fns(lua_State *L, lhost *lh, int id) {
+/* Drops the records of script `script` (-1: those of a spawn that
+** failed) and their Lua functions. */
+static void drop_script_fns(lua_State *L, lhost *lh, int script) {
   lfn *f;
   push_callbacks(L, 1);
   lua_getfield(L, -1, "script_functions");
   for (f = lh->fns; f != NULL; f = f->next) {
-    if (f->script != -1)
-      continue;
-    if (id >= 0) {
-      f->script = id;
-    } else {
+    if (f->script == script) {
       lua_pushnil(L);
       lua_rawsetp(L, -2, f);
     }
   }
   lua_pop(L, 2);
-  if (id < 0)
-    free_fns(lh, 0, -1);
+  free_fns(lh, 0, script);
 }
 
-/* Drops script id's own functions (h:release). */
-static void drop_script_fns(lua_State *L, lhost *lh, int id) {
+/* Gives the records of read_script_fns their script (id), or drops
+** them when the spawn failed (id < 0). */
+static void settle_script_fns(lua_State *L, lhost *lh, int id) {
   lfn *f;
-  push_callbacks(L, 1);
-  lua_getfield(L, -1, "script_functions");
-  for (f = lh->fns; f != NULL; f = f->next) {
-    if (f->script == id) {
-      lua_pushnil(L);
-      lua_rawsetp(L, -2, f);
-    }
+  if (id < 0) {
+    drop_script_fns(L, lh, -1);
+    return;
   }
-  lua_pop(L, 2);
-  free_fns(lh, 0, id);
+  for (f = lh->fns; f != NULL; f = f->next)
+    if (f->script == -1)
+      f->script = id;
 }
 
 /* host.new(options) -> host */

@@ -51,7 +51,7 @@ PROFILES = {
         # row 3
         "many": 1000, "many_calls": 5, "many_sleep": 0.5,
         # row 4
-        "hf_runs": 30, "hf_warmup": 3, "hf_pair_runs": 10,
+        "hf_runs": 30, "hf_warmup": 3, "hf_pair_runs": 10, "hf_pair_rounds": 20,
         # row 5
         "step_rounds": 5, "step_latency": 200,
     },
@@ -62,7 +62,7 @@ PROFILES = {
         "seq_warmup": 1,
         "par_total": 16, "par_conc": 4, "par_latency": 5,
         "many": 20, "many_calls": 2, "many_sleep": 0.05,
-        "hf_runs": 2, "hf_warmup": 0, "hf_pair_runs": 2,
+        "hf_runs": 2, "hf_warmup": 0, "hf_pair_runs": 2, "hf_pair_rounds": 2,
         # the full latency: a shorter one lets the first answers come
         # back before all 100 requests are started on a busy machine
         "step_rounds": 1, "step_latency": 200,
@@ -342,6 +342,11 @@ def row3(p, ngx):
 def row4(p, ngx, tmp):
     """One-call process, start to exit, with hyperfine."""
     env = env_for(ngx.base, ngx.cafile)
+    # taskip-run as users run it: with the modules it carries compiled
+    # in. TASKIP_LUA_DIR is the developer's override (a source tree's
+    # modules, read and compiled at every start: ~10 M instructions).
+    for name in ("TASKIP_LUA_DIR", "LUA_PATH", "LUA_CPATH"):
+        env.pop(name, None)
     url, ca = ngx.url, ngx.cafile
     cmds = {
         "taskip-run": f"{BUILD}/taskip-run --quiet --base-url {ngx.base} "
@@ -379,8 +384,8 @@ def row4(p, ngx, tmp):
     # rounds that run the two back to back, in alternating order, so
     # that the machine's load drifting during the long run above does
     # not land on one side only.
-    pair = []
-    for r in range(p["rounds"] * 2):
+    pair, paired = [], {"taskip-run": [], "floor": []}
+    for r in range(p["hf_pair_rounds"]):
         out_r = os.path.join(tmp, f"hyperfine-pair-{r}.json")
         names = ["taskip-run", "floor"] if r % 2 == 0 else ["floor", "taskip-run"]
         argv = ["hyperfine", "-N", "--style", "none", "--runs",
@@ -391,7 +396,12 @@ def row4(p, ngx, tmp):
         with open(out_r) as f:
             got = {name: r_["median"] for name, r_ in zip(names, json.load(f)["results"])}
         pair.append(got["taskip-run"] / got["floor"])
+        for name in names:
+            paired[name].append(got[name])
     ratios["taskip-run"] = median(pair)
+    # the row's two times come from the same rounds as their ratio
+    for name, times in paired.items():
+        med[name] = median(times)
     log(f"row 4 taskip-run / floor, per round: {[round(x, 3) for x in pair]}")
     return {"median": med, "runs": p["hf_runs"], "ratios": ratios,
             "pair_ratios": pair}
@@ -557,9 +567,10 @@ def report(res, p, smoke, started, elapsed):
         f"Run by `make bench` ({'smoke counts' if smoke else 'full'}) on "
         f"{started.strftime('%Y-%m-%d %H:%M UTC')}, "
         f"{elapsed:.0f} s in all. Figures are medians of "
-        f"{p['rounds']} runs (row 4: of {p['hf_runs']} hyperfine runs per "
-        "command; its ratio to the floor, of 10 interleaved rounds); ratios "
-        "come from the same run.",
+        f"{p['rounds']} runs (row 4: taskip-run and the floor, and their "
+        f"ratio, of {p['hf_pair_rounds']} interleaved rounds; the other "
+        f"commands, of {p['hf_runs']} hyperfine runs each); ratios come "
+        "from the same run.",
         "",
     ]
     head += [f"- **{k}**: {v}" for k, v in machine()]

@@ -365,6 +365,8 @@ static task *pop_ready(taskip_host *h) {
 /* Takes the tasks of script s out of the queue. */
 static void unqueue_script(taskip_host *h, const struct script *s) {
   task *t = h->qhead, *keep = NULL, *tail = NULL;
+  if (s->ready == 0)            /* none queued: no walk of the others' */
+    return;
   while (t != NULL) {
     task *next = t->qnext;
     if (t->s == s) {

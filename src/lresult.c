@@ -70,16 +70,29 @@ void taskip_push_rate(lua_State *L, taskip_client *c) {
   lua_setfield(L, -2, "burst");
 }
 
+static int count_regs(const luaL_Reg *r) {
+  int n = 0;
+  while (r != NULL && r[n].name != NULL)
+    n++;
+  return n;
+}
+
+/* The metatable registered as `name` (luaL_newmetatable's, and the
+** same table if the module is opened again), new ones created at their
+** final size: a script state makes several, with no rehash. */
 void taskip_create_meta(lua_State *L, const char *name,
                         const luaL_Reg *meta, const luaL_Reg *methods) {
-  luaL_newmetatable(L, name);
+  lua_getfield(L, LUA_REGISTRYINDEX, name);   /* void in Lua 5.1 */
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_createtable(L, 0, count_regs(meta) + (methods != NULL) + 2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, name);
+  }
   if (meta != NULL)
     luaL_setfuncs(L, meta, 0);
   if (methods != NULL) {
-    int n = 0;
-    while (methods[n].name != NULL)
-      n++;
-    lua_createtable(L, 0, n);
+    lua_createtable(L, 0, count_regs(methods));
     luaL_setfuncs(L, methods, 0);
     lua_setfield(L, -2, "__index");
   }

@@ -53,6 +53,7 @@
 static const char ENV_KEY = 'e';      /* the script's environment */
 static const char ERRMT_KEY = 'm';    /* the facade's error metatable */
 static const char THREADS_KEY = 't';  /* host threads -> true */
+static const char PROTECTED_KEY = 'p';  /* { __metatable = "protected" } */
 static char SENTINEL;                 /* the value a host yield yields */
 
 static void sb_hook(lua_State *L, lua_Debug *ar);
@@ -126,7 +127,8 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     sb->fail_nsize = nsize;
     return NULL;
   }
-  p = realloc(ptr, nsize);
+  /* most requests are new objects: malloc skips realloc's checks */
+  p = ptr == NULL ? malloc(nsize) : realloc(ptr, nsize);
   if (p == NULL)
     return NULL;
   sb->mem_used = sb->mem_used - old + nsize;
@@ -758,11 +760,18 @@ static void push_copy(lua_State *L, int idx) {
   }
 }
 
+/* Gives the table at idx the metatable that hides itself: one per
+** state, shared by the library copies and the environment. */
 static void protect(lua_State *L, int idx) {
   idx = lua_absindex(L, idx);
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "protected");
-  lua_setfield(L, -2, "__metatable");
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &PROTECTED_KEY) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "protected");
+    lua_setfield(L, -2, "__metatable");
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &PROTECTED_KEY);
+  }
   lua_setmetatable(L, idx);
 }
 

@@ -86,7 +86,7 @@ typedef struct script {
   taskip_host_function *fns;  /* its own functions (names copied) */
   int nfns;
   int notify;                 /* finished: the finish callback is due */
-  struct script *next;
+  struct script *next, *prev; /* newest first */
 } script;
 
 struct taskip_host {
@@ -104,6 +104,11 @@ struct taskip_host {
   host_allow *allow;
   taskip_multi *net;          /* the transport of every script's calls */
   script *scripts;
+  script **by_id;             /* the same scripts in order of id (ids only
+                                 grow): found by bsearch, not a walk */
+  int nscripts, by_id_cap;
+  unsigned changes;           /* counts spawns and releases (a callback
+                                 may make either) */
   task *qhead, *qtail;        /* ready tasks, oldest first */
   int next_id, running;
   int admit;                  /* new connections this step may open at
@@ -728,12 +733,63 @@ static void call_advance(taskip_host *h, task *t) {
 
 /* {======================================================= scripts */
 
+static int compare_id(const void *key, const void *elem) {
+  int id = *(const int *)key, other = (*(script *const *)elem)->id;
+  return id < other ? -1 : id > other;
+}
+
+/* The script's slot in h->by_id, or NULL. */
+static script **slot_of(taskip_host *h, int id) {
+  if (h->nscripts == 0)
+    return NULL;
+  return bsearch(&id, h->by_id, (size_t)h->nscripts, sizeof(*h->by_id),
+                 compare_id);
+}
+
 static script *find_script(taskip_host *h, int id) {
-  script *s;
-  for (s = h->scripts; s != NULL; s = s->next)
-    if (s->id == id)
-      return s;
-  return NULL;
+  script **slot = slot_of(h, id);
+  return slot != NULL ? *slot : NULL;
+}
+
+/* Room for one more script in h->by_id. */
+static int reserve_script(taskip_host *h) {
+  script **grown;
+  int cap;
+  if (h->nscripts < h->by_id_cap)
+    return 0;
+  cap = h->by_id_cap > 0 ? h->by_id_cap * 2 : 16;
+  grown = realloc(h->by_id, (size_t)cap * sizeof(*grown));
+  if (grown == NULL)
+    return -1;
+  h->by_id = grown;
+  h->by_id_cap = cap;
+  return 0;
+}
+
+/* Gives s the next id and records it (room reserved). */
+static void add_script(taskip_host *h, script *s) {
+  s->id = ++h->next_id;
+  h->by_id[h->nscripts++] = s;
+  s->prev = NULL;
+  s->next = h->scripts;
+  if (h->scripts != NULL)
+    h->scripts->prev = s;
+  h->scripts = s;
+  h->changes++;
+}
+
+static void remove_script(taskip_host *h, script **slot) {
+  script *s = *slot;
+  memmove(slot, slot + 1,
+          (size_t)(h->by_id + h->nscripts - (slot + 1)) * sizeof(*slot));
+  h->nscripts--;
+  if (s->prev != NULL)
+    s->prev->next = s->next;
+  else
+    h->scripts = s->next;
+  if (s->next != NULL)
+    s->next->prev = s->prev;
+  h->changes++;
 }
 
 /* Ends a script: cancels its calls, closes its state, keeps the
@@ -1030,10 +1086,13 @@ static void notify_finished(taskip_host *h) {
   script *s = h->scripts;
   while (s != NULL && h->on_finish != NULL) {
     if (s->notify) {
+      unsigned changes = h->changes;
       s->notify = 0;
       h->on_finish(h->finish_ud, h, s->id);
-      s = h->scripts;            /* the list may have changed */
-      continue;
+      if (h->changes != changes) {
+        s = h->scripts;          /* the list changed: from the top */
+        continue;
+      }
     }
     s = s->next;
   }
@@ -1412,12 +1471,19 @@ int taskip_host_spawn(taskip_host *h, const taskip_host_spawn_opts *o,
   sc.install = hostcore_install;
   sc.owner = s;
   sc.print = script_print;
+  if (h->next_id == INT_MAX) {
+    snprintf(err, errlen, "spawn: this host has given out every script "
+             "id; use a new host");
+    goto fail;
+  }
+  if (reserve_script(h) != 0) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
   s->sb = sb_new(&sc, err, errlen);
   if (s->sb == NULL)
     goto fail;
-  s->id = ++h->next_id;
-  s->next = h->scripts;
-  h->scripts = s;
+  add_script(h, s);
   h->running++;
   s->sb->time_limit = s->limits.timeout;
   if (s->limits.timeout > 0)
@@ -1539,15 +1605,11 @@ int taskip_host_kill(taskip_host *h, int id) {
 }
 
 void taskip_host_release(taskip_host *h, int id) {
-  script **p = &h->scripts;
-  while (*p != NULL) {
-    if ((*p)->id == id && (*p)->done) {
-      script *s = *p;
-      *p = s->next;
-      free_script(h, s);
-      return;
-    }
-    p = &(*p)->next;
+  script **slot = slot_of(h, id);
+  if (slot != NULL && (*slot)->done) {
+    script *s = *slot;
+    remove_script(h, slot);
+    free_script(h, s);
   }
 }
 
@@ -1566,6 +1628,7 @@ void taskip_host_free(taskip_host *h) {
     free_script(h, s);
   }
   taskip_multi_free(h->net);
+  free(h->by_id);
   for (a = h->accounts; a != NULL; a = an) {
     an = a->next;
     host_account_free(a);

@@ -141,6 +141,42 @@ describe("taskip.host (Lua)", function()
     h:close()
   end)
 
+  it("finds every script by its id through releases in any order, and gives new "
+    .. "scripts larger ids", function()
+    local h = new {}
+    local ids, value_of = {}, {}
+    for i = 1, 300 do
+      local id = assert(h:spawn { code = "return " .. i })
+      ids[#ids + 1], value_of[id] = id, i
+    end
+    assert.is_true(h:run())
+    -- release every third script, from the middle outwards
+    local released = {}
+    for k = 0, 149 do
+      for _, i in ipairs { 150 - k, 151 + k } do
+        if i % 3 == 0 then
+          h:release(ids[i])
+          released[ids[i]] = true
+        end
+      end
+    end
+    local last = ids[#ids]
+    for i = 1, 50 do
+      local id = assert(h:spawn { code = "return " .. (1000 + i) })
+      assert.is_true(id > last)
+      last, ids[#ids + 1], value_of[id] = id, id, 1000 + i
+    end
+    assert.is_true(h:run())
+    for _, id in ipairs(ids) do
+      if released[id] then
+        assert.is_nil(h:result(id))
+      else
+        assert.same({ value_of[id] }, h:result(id).values)
+      end
+    end
+    h:close()
+  end)
+
   it("compiles a script once: the same text runs again with its line numbers, "
     .. "another text under the same name is its own", function()
     local h = new {}

@@ -329,7 +329,8 @@ def row3(p, ngx):
         runs.append(res)
         log(f"row 3 run {r + 1}: {res}")
     out = {k: median([x[k] for x in runs]) for k in
-           ("spawn_us", "idle_bytes", "peak_rss", "calls_seconds")}
+           ("spawn_us", "idle_bytes", "peak_rss", "calls_seconds",
+            "idle_step_us", "idle_step_max_us")}
     out.update({"scripts": p["many"], "calls": p["many_calls"],
                 "all_completed": all(x["completed"] == x["scripts"]
                                      for x in runs),
@@ -537,6 +538,9 @@ def report(res, p, smoke, started, elapsed):
             f"{verdict(r3['idle_bytes'] <= 100 * 1024)} |")
         add(f"| | the {r3['scripts'] * r3['calls']} calls, after the "
             f"sleep | {r3['calls_seconds'] * 1000:.0f} ms | | | | |")
+        add(f"| | `step(h, 0)` while all {r3['scripts']} sleep | median "
+            f"{r3['idle_step_us']:.1f} µs, max {r3['idle_step_max_us']:.1f} µs "
+            f"| | | reported | |")
     if r4:
         m, q = r4["median"], r4["ratios"]
         add(f"| 4 | one-call script, process start to exit | taskip-run "

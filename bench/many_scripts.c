@@ -9,10 +9,18 @@
 ** script (taskip_host_spawn_buffer: a new sandboxed lua_State with the
 ** taskip modules, the script compiled), resident memory per idle script
 ** (RSS growth from before the spawns to when all are parked in sleep,
-** divided by N), peak RSS of the process, and the seconds from the end
-** of the sleep to the last script's end.
+** divided by N), peak RSS of the process, the seconds from the end
+** of the sleep to the last script's end, and the median and largest
+** wall time of IDLE_STEPS step(h, 0) calls while all N are asleep.
 */
 #include "bench_host.h"
+
+#define IDLE_STEPS 101
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
 
 static const char SCRIPT[] =
   "local calls, path, pause = tonumber(arg[1]), arg[2], tonumber(arg[3])\n"
@@ -23,6 +31,7 @@ int main(int argc, char **argv) {
   taskip_host *h;
   int n, i, completed = 0, failed = 0, *ids;
   double rss0, rss_idle, t0, t_spawned, t_idle, t_end, pause;
+  double idle_step[IDLE_STEPS];
   if (argc < 5) {
     fprintf(stderr, "usage: many-scripts N CALLS PATH SLEEP\n");
     return 2;
@@ -43,6 +52,12 @@ int main(int argc, char **argv) {
     t_idle = bench_now();
   }
   rss_idle = bench_rss();
+  for (i = 0; i < IDLE_STEPS; i++) {   /* nothing is due: what it costs */
+    double t = bench_now();
+    taskip_host_step(h, 0);
+    idle_step[i] = bench_now() - t;
+  }
+  qsort(idle_step, IDLE_STEPS, sizeof(double), cmp_double);
   while (taskip_host_step(h, 100) > 0)
     ;
   t_end = bench_now();
@@ -56,10 +71,12 @@ int main(int argc, char **argv) {
   (void)t_idle;
   printf("{\"scripts\": %d, \"completed\": %d, \"failed\": %d, "
          "\"spawn_us\": %.2f, \"idle_bytes\": %.0f, \"peak_rss\": %.0f, "
-         "\"calls_seconds\": %.6f}\n",
+         "\"calls_seconds\": %.6f, \"idle_step_us\": %.2f, "
+         "\"idle_step_max_us\": %.2f}\n",
          n, completed, failed, (t_spawned - t0) * 1e6 / n,
          (rss_idle - rss0) / n, bench_peak_rss(),
-         t_end - (t_spawned + pause));
+         t_end - (t_spawned + pause), idle_step[IDLE_STEPS / 2] * 1e6,
+         idle_step[IDLE_STEPS - 1] * 1e6);
   free(ids);
   return failed == 0 ? 0 : 1;
 }

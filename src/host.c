@@ -109,6 +109,14 @@ struct taskip_host {
   int nscripts, by_id_cap;
   unsigned changes;           /* counts spawns and releases (a callback
                                  may make either) */
+  /* What keeps a step from walking every script when there is nothing
+  ** for it to do (a host may hold thousands of idle scripts): */
+  double timers_due;          /* no timer or deadline before this; 0:
+                                 none at all */
+  int timers_dirty;           /* a timer or deadline was set since */
+  unsigned kills, kills_seen; /* sb_kill()s (sb_config.kills) */
+  int sweep_due;              /* a parallel child ended: sweep_tasks */
+  int notify_due;             /* finished scripts whose callback is due */
   task *qhead, *qtail;        /* ready tasks, oldest first */
   int next_id, running;
   int admit;                  /* new connections this step may open at
@@ -702,6 +710,7 @@ static void call_advance(taskip_host *h, task *t) {
   if (t->state != T_CALL && connects && admit_left(h) <= 0) {
     t->state = T_TIMER;               /* once the step may open one more */
     t->wake = sb_clock() + ADMIT_EVERY;
+    h->timers_dirty = 1;
     return;
   }
   for (;;) {
@@ -713,6 +722,7 @@ static void call_advance(taskip_host *h, task *t) {
     case TASKIP_STEP_WAIT:
       t->state = T_TIMER;
       t->wake = sb_clock() + (wake - now);
+      h->timers_dirty = 1;
       return;
     case TASKIP_STEP_SEND:
       switch (call_send(h, box)) {
@@ -789,6 +799,7 @@ static void remove_script(taskip_host *h, script **slot) {
     h->scripts = s->next;
   if (s->next != NULL)
     s->next->prev = s->prev;
+  h->notify_due -= s->notify;
   h->changes++;
 }
 
@@ -807,6 +818,7 @@ static void finish_script(script *s, int code, const char *kind,
   s->full_reason = clean_text(h, reason, strlen(reason), REASON_MAX_BYTES,
                               &n);
   s->notify = h->on_finish != NULL && !h->freeing;
+  h->notify_due += s->notify;
   for (t = s->tasks; t != NULL; t = t->next)
     if (t->box != NULL)
       host_call_release(t->box);
@@ -875,6 +887,7 @@ static void take_op(taskip_host *h, task *t) {
   case SB_OP_SLEEP:
     t->state = T_TIMER;
     t->wake = sb_clock() + op.seconds;
+    h->timers_dirty = 1;
     break;
   case SB_OP_FUNCTION:
     t->state = T_FUNC;
@@ -914,6 +927,7 @@ static void child_done(taskip_host *h, task *t, int failed, int nres) {
   *t->failed = (unsigned char)failed;
   sb_forget(t->s->sb, co);
   t->state = T_DONE;
+  h->sweep_due = 1;
   if (--t->parent->pending == 0)
     make_ready(h, t->parent);
 }
@@ -1018,11 +1032,20 @@ static void sweep_tasks(script *s) {
 }
 
 /* Kills scripts past their wall-clock limit; wakes due timers.
-** Returns the earliest future wake-up (monotonic), or 0. */
+** Returns the earliest future wake-up (monotonic), or 0. Walks the
+** scripts only when something may be due: a wake-up or deadline is
+** reached, one was set since the last walk, or a state was killed
+** (deadlines only move later while a script waits for the thread, so
+** the last walk's earliest one is never late). */
 static double run_timers(taskip_host *h, double now) {
   script *s;
   task *t;
   double next = 0, deadline;
+  if (!h->timers_dirty && h->kills == h->kills_seen &&
+      (h->timers_due == 0 || now < h->timers_due))
+    return h->timers_due;
+  h->timers_dirty = 0;
+  h->kills_seen = h->kills;
   for (s = h->scripts; s != NULL; s = s->next) {
     if (s->done)
       continue;
@@ -1052,6 +1075,7 @@ static double run_timers(taskip_host *h, double now) {
         next = t->wake;
     }
   }
+  h->timers_due = next;
   return next;
 }
 
@@ -1072,9 +1096,12 @@ static int run_ready(taskip_host *h, double until) {
     if (end)
       break;
   }
-  for (s = h->scripts; s != NULL; s = s->next)
-    if (!s->done)
-      sweep_tasks(s);
+  if (h->sweep_due) {
+    h->sweep_due = 0;
+    for (s = h->scripts; s != NULL; s = s->next)
+      if (!s->done)
+        sweep_tasks(s);
+  }
   for (t = h->qhead; t != NULL; t = t->qnext)
     left++;
   return left;
@@ -1084,10 +1111,22 @@ static int run_ready(taskip_host *h, double until) {
 ** time, outside any script; the callback may release them. */
 static void notify_finished(taskip_host *h) {
   script *s = h->scripts;
-  while (s != NULL && h->on_finish != NULL) {
+  int called = 0;
+  while (h->notify_due > 0 && h->on_finish != NULL) {
+    if (s == NULL) {             /* one finished behind the walk? */
+      if (!called) {
+        h->notify_due = 0;       /* none is due: never spin */
+        break;
+      }
+      s = h->scripts;
+      called = 0;
+      continue;
+    }
     if (s->notify) {
       unsigned changes = h->changes;
+      called = 1;
       s->notify = 0;
+      h->notify_due--;
       h->on_finish(h->finish_ud, h, s->id);
       if (h->changes != changes) {
         s = h->scripts;          /* the list changed: from the top */
@@ -1471,6 +1510,7 @@ int taskip_host_spawn(taskip_host *h, const taskip_host_spawn_opts *o,
   sc.install = hostcore_install;
   sc.owner = s;
   sc.print = script_print;
+  sc.kills = &h->kills;
   if (h->next_id == INT_MAX) {
     snprintf(err, errlen, "spawn: this host has given out every script "
              "id; use a new host");
@@ -1486,8 +1526,10 @@ int taskip_host_spawn(taskip_host *h, const taskip_host_spawn_opts *o,
   add_script(h, s);
   h->running++;
   s->sb->time_limit = s->limits.timeout;
-  if (s->limits.timeout > 0)
+  if (s->limits.timeout > 0) {
     s->sb->deadline = sb_clock() + s->limits.timeout;
+    h->timers_dirty = 1;
+  }
   if (name[0] == '@' || name[0] == '=')
     snprintf(chunkname, sizeof(chunkname), "%.500s", name);
   else

@@ -75,6 +75,8 @@ void sb_kill(sandbox *sb, sb_limit why, const char *fmt, ...) {
   if (sb->killed != SB_LIMIT_NONE)
     return;
   sb->killed = why;
+  if (sb->kills != NULL)
+    (*sb->kills)++;
   va_start(ap, fmt);
   vsnprintf(sb->reason, sizeof(sb->reason), fmt, ap);
   va_end(ap);
@@ -1155,6 +1157,7 @@ sandbox *sb_new(const sb_config *cfg, char *err, size_t errlen) {
     return NULL;
   }
   sb->owner = cfg->owner;
+  sb->kills = cfg->kills;
   sb->print = cfg->print;
   sb->scripts = cfg->scripts;
   L = lua_newstate(sb_alloc, sb);

@@ -95,6 +95,7 @@ struct sandbox {
   /* the host's side */
   void *owner;
   sb_print_fn print;
+  unsigned *kills;              /* sb_config.kills */
 };
 
 /* The taskip Lua modules compiled once per host and loaded into each
@@ -134,6 +135,7 @@ typedef struct sb_config {
   void (*install)(lua_State *L, int env, int client);
   void *owner;
   sb_print_fn print;
+  unsigned *kills;              /* counts this state's kills, or NULL */
 } sb_config;
 
 /* Replaces, in the state's real string and table libraries, the

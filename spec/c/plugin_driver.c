@@ -12,7 +12,14 @@
 **                       must see scrubbed)
 **
 **   plugin-driver [--base-url U --cafile F --key K --lua-dir D
-**                  --timeout S --memory MB --key-for IDX=KEY] SCRIPT...
+**                  --timeout S --memory MB --key-for IDX=KEY
+**                  --release-on-finish N] SCRIPT...
+**
+** With --release-on-finish, the finish callback prints the script's
+** "done" line and releases it there, and for each of the first N
+** scripts it spawns one more from the callback: a script that cannot
+** load (so it is finished at once, while the callbacks run), numbered
+** on from the command line's.
 **
 ** Prints, tab-separated: "out IDX LINE", "call IDX NAME ARGS" per host
 ** function call, "event IDX NAME VALUE" per emit, "finish IDX" from
@@ -27,11 +34,12 @@
 
 #include "taskip_host.h"
 
-#define MAX_SCRIPTS 16
+#define MAX_SCRIPTS 64
 #define LATER_STEPS 5
 #define MAX_LATER 256
 
 static int ids[MAX_SCRIPTS], nscripts;
+static int release_on_finish, respawns;
 static const char *host_key;
 static struct later {
   unsigned long long id;
@@ -240,10 +248,39 @@ static void on_event(void *ud, taskip_host *h, int id, const char *name,
   putchar('\n');
 }
 
+/* The "done" line of a finished script; 0, or -1 if it is unknown. */
+static int print_done(taskip_host *h, int idx, int id) {
+  taskip_script_result r;
+  if (taskip_host_result(h, id, &r) != 1)
+    return -1;
+  printf("done\t%d\t%d\t%s\t", idx, r.exit_code, r.kind);
+  if (r.values != NULL)
+    print_value(r.values);
+  else
+    printf("!%s", r.values_error);
+  printf("\t%zu\t%s\n", strlen(r.reason), r.reason);
+  return 0;
+}
+
 static void on_finish(void *ud, taskip_host *h, int id) {
+  int idx = index_of(id);
   (void)ud;
-  (void)h;
-  printf("finish\t%d\n", index_of(id));
+  printf("finish\t%d\n", idx);
+  if (!release_on_finish)
+    return;
+  if (print_done(h, idx, id) != 0)
+    printf("unknown\t%d\n", idx);
+  taskip_host_release(h, id);
+  if (respawns > 0 && nscripts < MAX_SCRIPTS) {
+    static const char broken[] = "return (";
+    char err[256];
+    respawns--;
+    ids[nscripts] = taskip_host_spawn_buffer(h, "broken", broken,
+                                             sizeof(broken) - 1, NULL, 0,
+                                             err, sizeof(err));
+    if (ids[nscripts] >= 0)
+      nscripts++;
+  }
 }
 
 static void tick_later(taskip_host *h) {
@@ -294,6 +331,9 @@ int main(int argc, char **argv) {
       const char *eq = strchr(v, '=');
       if (n >= 1 && n <= MAX_SCRIPTS && eq != NULL)
         key_for[n - 1] = eq + 1;
+    } else if (strcmp(o, "--release-on-finish") == 0) {
+      release_on_finish = 1;
+      respawns = atoi(v);
     } else {
       fprintf(stderr, "plugin-driver: unknown option %s\n", o);
       return 2;
@@ -325,17 +365,18 @@ int main(int argc, char **argv) {
   while (taskip_host_step(h, 10) > 0)
     tick_later(h);
   for (i = 0; i < nscripts; i++) {
-    taskip_script_result r;
-    if (taskip_host_result(h, ids[i], &r) != 1) {
+    if (release_on_finish) {            /* none may be left */
+      if (taskip_host_status(h, ids[i], NULL, NULL) !=
+          TASKIP_SCRIPT_UNKNOWN) {
+        printf("left\t%d\n", i + 1);
+        failed = 1;
+      }
+      continue;
+    }
+    if (print_done(h, i + 1, ids[i]) != 0) {
       failed = 1;
       continue;
     }
-    printf("done\t%d\t%d\t%s\t", i + 1, r.exit_code, r.kind);
-    if (r.values != NULL)
-      print_value(r.values);
-    else
-      printf("!%s", r.values_error);
-    printf("\t%zu\t%s\n", strlen(r.reason), r.reason);
     taskip_host_release(h, ids[i]);
   }
   for (i = 0; i < nlater; i++)

@@ -203,6 +203,22 @@ describe("host functions (plugin-driver)", function()
     assert.same({ 1, 2, 3, 4 }, r.finish)
   end)
 
+  it("a finish callback may release its script and spawn others: each is "
+    .. "reported once, in the same step, and none is left", function()
+    -- The last script's callback spawns a script that cannot load (done
+    -- at once), whose callback spawns another: with nothing running
+    -- any more, the driver steps no more, so both are reported by the
+    -- step that ran the first callback or never.
+    local r, out = drive({ [[sleep(0.05) return test.later(1)[1] ]] },
+      "--release-on-finish 2")
+    assert.equal("[1]", r.done[1] and r.done[1].values, out)
+    assert.equal("load", r.done[2] and r.done[2].kind, out)
+    assert.equal("load", r.done[3] and r.done[3].kind, out)
+    assert.is_nil(r.done[4], out)
+    assert.same({ 1, 2, 3 }, r.finish, out)
+    assert.is_nil(out:find("unknown\t") or out:find("left\t"), out)
+  end)
+
   it("each script calls with its own key; a wrong one gets auth, and "
     .. "neither key is printed", function()
     local r, out = drive({ [[

@@ -746,20 +746,19 @@ void sb_forget(sandbox *sb, lua_State *co) {
 
 /* A copy of the table at idx, with a protected metatable. */
 static void push_copy(lua_State *L, int idx) {
-  int n = 0;
+  int n = 0, copy;
   idx = lua_absindex(L, idx);
-  lua_pushnil(L);                       /* sized first: no rehashes */
+  copy = lua_gettop(L) + 1;
+  lua_pushnil(L);               /* one pass: the pairs wait on the stack */
   while (lua_next(L, idx) != 0) {
-    lua_pop(L, 1);
+    luaL_checkstack(L, 3, "copying a library");
+    lua_pushvalue(L, -2);
     n++;
   }
-  lua_createtable(L, 0, n);
-  lua_pushnil(L);
-  while (lua_next(L, idx) != 0) {
-    lua_pushvalue(L, -2);
-    lua_insert(L, -2);
-    lua_rawset(L, -4);
-  }
+  lua_createtable(L, 0, n);     /* sized: no rehashes */
+  lua_insert(L, copy);
+  while (n-- > 0)
+    lua_rawset(L, copy);
 }
 
 /* Gives the table at idx the metatable that hides itself: one per

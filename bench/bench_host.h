@@ -47,6 +47,12 @@ static inline double bench_peak_rss(void) {
   return (double)ru.ru_maxrss * 1024.0;
 }
 
+/* qsort's comparison of doubles, ascending. */
+static inline int bench_cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 /* A host on the API at TASKIP_BASE_URL; exits on failure. */
 static inline taskip_host *bench_host(int max_connections) {
   taskip_host_config cfg;

@@ -17,11 +17,6 @@
 
 #define IDLE_STEPS 101
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 static const char SCRIPT[] =
   "local calls, path, pause = tonumber(arg[1]), arg[2], tonumber(arg[3])\n"
   "sleep(pause)\n"
@@ -57,7 +52,7 @@ int main(int argc, char **argv) {
     taskip_host_step(h, 0);
     idle_step[i] = bench_now() - t;
   }
-  qsort(idle_step, IDLE_STEPS, sizeof(double), cmp_double);
+  qsort(idle_step, IDLE_STEPS, sizeof(double), bench_cmp_double);
   while (taskip_host_step(h, 100) > 0)
     ;
   t_end = bench_now();

@@ -32,11 +32,6 @@ static const char SCRIPT[] =
 
 static double cpu[MAX_FRAMES], wall[MAX_FRAMES];
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static int round_once(taskip_host *h, int *n) {
   struct timespec frame = {0, FRAME_NS};
   int ids[SCRIPTS], i, frames = 0, failed = 0;
@@ -79,8 +74,8 @@ int main(int argc, char **argv) {
       continue;
     }
     measured++;
-    qsort(cpu, (size_t)n, sizeof(double), cmp_double);
-    qsort(wall, (size_t)n, sizeof(double), cmp_double);
+    qsort(cpu, (size_t)n, sizeof(double), bench_cmp_double);
+    qsort(wall, (size_t)n, sizeof(double), bench_cmp_double);
     printf("{\"steps\": %d, \"cpu_max\": %.1f, \"cpu_p99\": %.1f, "
            "\"wall_max\": %.1f, \"wall_p99\": %.1f}\n", n, cpu[n - 1],
            cpu[(n * 99) / 100], wall[n - 1], wall[(n * 99) / 100]);
